@@ -1,0 +1,359 @@
+"""The World: one frozen description of a machine to check (design.md sections 1 and 7).
+
+Models: section size and sections per block; memory blocks with their node(s), boot zones,
+memory holes (pages at the end of a block that are not System RAM), unmovable pages, missing
+sections and whether they are hot-pluggable ACPI devices (absent until hot-add); NUMA nodes
+(memoryless allowed); the memory notifier callbacks with priority and behaviour; writer threads;
+the texts userspace writes; which page-migration outcomes may happen; the profile.
+
+Leaves out: real addresses beyond block granularity (a block's pfn range is derived from its
+id), CPUs beyond "the node has one", firmware tables, and sizes other than 4 KiB pages.
+
+A World is validated on construction and loads from TOML (:func:`load_world`); every error names
+the file and the key and says what was expected. Built-in worlds: :func:`builtin_world`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from spec.actions import PAGE_SIZE, answer_value, parse_errno
+from spec.errors import ActionError, WorldError
+
+ZONES = ("DMA", "DMA32", "Normal", "Movable")
+BOOT_STATES = ("online", "offline", "absent")
+CALLBACK_KINDS = ("slub", "choice", "injector", "ok")
+MIGRATION_OUTCOMES = ("ok", "-EBUSY", "-EINTR", "-EAGAIN")
+INJECTABLE_EVENTS = ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE")
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    id: int
+    cpus: bool = True
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """A memory block ``memory<id>``; its first section is ``id * sections_per_block``."""
+
+    id: int
+    nodes: tuple[int, ...]
+    zones: tuple[str, ...] = ()
+    boot: str = "online"
+    hole_pages: int = 0
+    unmovable: bool = False
+    missing_sections: tuple[int, ...] = ()
+    hotplug: bool = False
+
+    @property
+    def node(self) -> int:
+        """The node of the block's first page (page_to_nid(pfn_to_page(start_pfn)))."""
+        return self.nodes[0]
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    """A memory notifier callback.
+
+    kinds: ``slub`` (mm/slub.c slab_memory_callback, per profile), ``choice`` (answers each
+    GOING_* with any of ``answers``, a nondeterministic choice), ``injector``
+    (lib/memory-notifier-error-inject.c: answers with the errno set through debugfs), ``ok``.
+    """
+
+    name: str
+    priority: int
+    kind: str
+    answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class World:
+    name: str
+    profile: str
+    section_size_mib: int
+    sections_per_block: int
+    nodes: tuple[NodeSpec, ...]
+    blocks: tuple[BlockSpec, ...]
+    callbacks: tuple[CallbackSpec, ...]
+    writers: int = 1
+    texts: tuple[bytes, ...] = (b"online", b"offline")
+    online_texts: tuple[bytes, ...] = ()
+    migration: tuple[str, ...] = ("ok",)
+    movable_node: bool = False
+    reads: bool = True
+    inject_errors: tuple[tuple[str, int], ...] = field(default=())
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # --- derived sizes -------------------------------------------------------------------
+    @property
+    def pages_per_section(self) -> int:
+        return self.section_size_mib * (1 << 20) // PAGE_SIZE
+
+    @property
+    def pages_per_block(self) -> int:
+        return self.pages_per_section * self.sections_per_block
+
+    @property
+    def block_size_bytes(self) -> int:
+        return self.section_size_mib * (1 << 20) * self.sections_per_block
+
+    def block(self, block_id: int) -> BlockSpec:
+        for b in self.blocks:
+            if b.id == block_id:
+                return b
+        raise ActionError(f"world {self.name!r} has no block memory{block_id}")
+
+    def block_index(self, block_id: int) -> int:
+        for i, b in enumerate(self.blocks):
+            if b.id == block_id:
+                return i
+        raise ActionError(f"world {self.name!r} has no block memory{block_id}")
+
+    def start_pfn(self, block_id: int) -> int:
+        return block_id * self.pages_per_block
+
+    def first_section(self, block_id: int) -> int:
+        return block_id * self.sections_per_block
+
+    def last_section(self, block_id: int) -> int:
+        return self.first_section(block_id) + self.sections_per_block - 1
+
+    def ram_pages(self, block_id: int) -> int:
+        """Pages of the block that are System RAM (present sections, minus the hole)."""
+        b = self.block(block_id)
+        present = self.sections_per_block - len(b.missing_sections)
+        return present * self.pages_per_section - b.hole_pages
+
+    def writer_threads(self) -> tuple[str, ...]:
+        return tuple(f"w{i}" for i in range(self.writers))
+
+    def chain(self) -> tuple[CallbackSpec, ...]:
+        """Callbacks in call order: higher priority first, equal ones in registration order
+        (kernel/notifier.c notifier_chain_register inserts before the first lower priority)."""
+        ordered: list[CallbackSpec] = []
+        for cb in self.callbacks:
+            pos = len(ordered)
+            for i, other in enumerate(ordered):
+                if cb.priority > other.priority:
+                    pos = i
+                    break
+            ordered.insert(pos, cb)
+        return tuple(ordered)
+
+    def with_profile(self, profile: str) -> "World":
+        return replace(self, profile=profile)
+
+    # --- serialisation -------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "profile": self.profile,
+            "description": self.description,
+            "section_size_mib": self.section_size_mib,
+            "sections_per_block": self.sections_per_block,
+            "writers": self.writers,
+            "texts": [_text_json(t) for t in self.texts],
+            "online_texts": [_text_json(t) for t in self.online_texts],
+            "migration": list(self.migration),
+            "movable_node": self.movable_node,
+            "reads": self.reads,
+            "inject_errors": {k: v for k, v in self.inject_errors},
+            "nodes": [{"id": n.id, "cpus": n.cpus} for n in self.nodes],
+            "blocks": [
+                {"id": b.id, "nodes": list(b.nodes), "zones": list(b.zones), "boot": b.boot,
+                 "hole_pages": b.hole_pages, "unmovable": b.unmovable,
+                 "missing_sections": list(b.missing_sections), "hotplug": b.hotplug}
+                for b in self.blocks
+            ],
+            "callbacks": [
+                {"name": c.name, "priority": c.priority, "kind": c.kind, "answers": list(c.answers)}
+                for c in self.callbacks
+            ],
+        }
+
+
+def _text_json(t: bytes) -> str:
+    return t.decode("utf-8", errors="surrogateescape")
+
+
+def _validate(w: World) -> None:
+    def bad(key: str, what: str) -> WorldError:
+        return WorldError(f"key '{key}': {what}")
+
+    if w.section_size_mib <= 0 or w.section_size_mib & (w.section_size_mib - 1):
+        raise bad("section_size_mib", "expected a power of two > 0 (MiB)")
+    if not 1 <= w.sections_per_block <= 64:
+        raise bad("sections_per_block", "expected an integer in 1..64")
+    if not 0 <= w.writers <= 4:
+        raise bad("writers", "expected an integer in 0..4")
+    node_ids = [n.id for n in w.nodes]
+    if not node_ids or sorted(node_ids) != list(range(len(node_ids))):
+        raise bad("nodes", "expected nodes numbered 0, 1, 2, ... without gaps")
+    seen: set[int] = set()
+    for i, b in enumerate(w.blocks):
+        key = f"blocks[{i}]"
+        if b.id in seen or b.id < 0:
+            raise bad(f"{key}.id", f"expected a unique block id >= 0, got {b.id}")
+        seen.add(b.id)
+        if not b.nodes or any(n not in node_ids for n in b.nodes):
+            raise bad(f"{key}.nodes", f"expected node ids among {node_ids}, got {list(b.nodes)}")
+        if b.boot not in BOOT_STATES:
+            raise bad(f"{key}.boot", f"expected one of {BOOT_STATES}, got {b.boot!r}")
+        if any(z not in ZONES for z in b.zones):
+            raise bad(f"{key}.zones", f"expected zones among {ZONES}, got {list(b.zones)}")
+        if b.boot != "absent" and not b.zones:
+            raise bad(f"{key}.zones", "a block present at boot needs its zone(s)")
+        if b.boot == "absent" and not b.hotplug:
+            raise bad(f"{key}.hotplug", "a block absent at boot must be hot-pluggable")
+        if any(not 0 <= s < w.sections_per_block for s in b.missing_sections):
+            raise bad(f"{key}.missing_sections", "expected section indexes within the block")
+        ram = (w.sections_per_block - len(set(b.missing_sections))) * w.pages_per_section
+        if not 0 <= b.hole_pages < ram:
+            raise bad(f"{key}.hole_pages", f"expected 0 <= hole_pages < {ram} (some System RAM)")
+    if not w.blocks:
+        raise bad("blocks", "expected at least one block")
+    names: set[str] = set()
+    for i, c in enumerate(w.callbacks):
+        key = f"callbacks[{i}]"
+        if not c.name or c.name in names:
+            raise bad(f"{key}.name", "expected a unique non-empty name")
+        names.add(c.name)
+        if c.kind not in CALLBACK_KINDS:
+            raise bad(f"{key}.kind", f"expected one of {CALLBACK_KINDS}, got {c.kind!r}")
+        if c.kind == "choice" and not c.answers:
+            raise bad(f"{key}.answers", "a 'choice' callback needs at least one answer")
+        for a in c.answers:
+            try:
+                answer_value(a)
+            except ActionError:
+                raise bad(f"{key}.answers", f"expected NOTIFY_OK/BAD/STOP or an errno, got {a!r}")
+    if "ok" not in w.migration:
+        raise bad("migration", "expected 'ok' among the outcomes (migration can succeed)")
+    for m in w.migration:
+        if m not in MIGRATION_OUTCOMES:
+            raise bad("migration", f"expected outcomes among {MIGRATION_OUTCOMES}, got {m!r}")
+    for ev, err in w.inject_errors:
+        if ev not in INJECTABLE_EVENTS or not -4095 <= err <= 0:
+            raise bad("inject_errors", f"expected {INJECTABLE_EVENTS} -> errno in [-4095, 0]")
+
+
+# --- loading ---------------------------------------------------------------------------
+
+def world_from_dict(data: Any, source: str = "<dict>") -> World:
+    """Build a World from parsed TOML/JSON; errors name ``source`` and the key."""
+    try:
+        return _from_dict(data)
+    except WorldError as e:
+        raise WorldError(f"{source}: {e}") from None
+
+
+def _get(d: dict[str, Any], key: str, typ: Any, default: Any, where: str) -> Any:
+    if key not in d:
+        if default is _REQUIRED:
+            raise WorldError(f"key '{where}{key}': missing (expected {typ.__name__})")
+        return default
+    v = d[key]
+    if typ is int and isinstance(v, bool) or not isinstance(v, typ):
+        raise WorldError(f"key '{where}{key}': expected {typ.__name__}, got {v!r}")
+    return v
+
+
+_REQUIRED = object()
+
+
+def _texts(v: list[Any], key: str) -> tuple[bytes, ...]:
+    if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
+        raise WorldError(f"key '{key}': expected a list of strings")
+    return tuple(t.encode("utf-8", errors="surrogateescape") for t in v)
+
+
+def _from_dict(d: Any) -> World:
+    if not isinstance(d, dict):
+        raise WorldError("key '': expected a table")
+    known = {"name", "profile", "description", "section_size_mib", "sections_per_block",
+             "writers", "texts", "online_texts", "migration", "movable_node", "reads",
+             "inject_errors", "nodes", "blocks", "callbacks"}
+    for k in d:
+        if k not in known:
+            raise WorldError(f"key '{k}': unknown (expected one of {', '.join(sorted(known))})")
+    nodes = []
+    for i, n in enumerate(_get(d, "nodes", list, _REQUIRED, "")):
+        if not isinstance(n, dict):
+            raise WorldError(f"key 'nodes[{i}]': expected a table")
+        nodes.append(NodeSpec(_get(n, "id", int, _REQUIRED, f"nodes[{i}]."),
+                              _get(n, "cpus", bool, True, f"nodes[{i}].")))
+    blocks = []
+    for i, b in enumerate(_get(d, "blocks", list, _REQUIRED, "")):
+        w = f"blocks[{i}]."
+        if not isinstance(b, dict):
+            raise WorldError(f"key 'blocks[{i}]': expected a table")
+        raw_nodes = b.get("nodes", b.get("node", _REQUIRED))
+        if raw_nodes is _REQUIRED:
+            raise WorldError(f"key '{w}node': missing (expected a node id or a list of them)")
+        node_list = raw_nodes if isinstance(raw_nodes, list) else [raw_nodes]
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in node_list):
+            raise WorldError(f"key '{w}node': expected a node id or a list of them")
+        zones = _get(b, "zones", list, [], w)
+        hole = _get(b, "hole_pages", int, 0, w)
+        if "holes_mib" in b:
+            hole = _get(b, "holes_mib", int, 0, w) * (1 << 20) // PAGE_SIZE
+        blocks.append(BlockSpec(
+            id=_get(b, "id", int, _REQUIRED, w), nodes=tuple(node_list),
+            zones=tuple(str(z) for z in zones), boot=_get(b, "boot", str, "online", w),
+            hole_pages=hole, unmovable=_get(b, "unmovable", bool, False, w),
+            missing_sections=tuple(_get(b, "missing_sections", list, [], w)),
+            hotplug=_get(b, "hotplug", bool, False, w)))
+    callbacks = []
+    for i, c in enumerate(_get(d, "callbacks", list, [], "")):
+        w = f"callbacks[{i}]."
+        if not isinstance(c, dict):
+            raise WorldError(f"key 'callbacks[{i}]': expected a table")
+        answers = _get(c, "answers", list, [], w)
+        callbacks.append(CallbackSpec(_get(c, "name", str, _REQUIRED, w),
+                                      _get(c, "priority", int, 0, w),
+                                      _get(c, "kind", str, "ok", w),
+                                      tuple(str(a) for a in answers)))
+    inject = _get(d, "inject_errors", dict, {}, "")
+    inject_errors = []
+    for ev, err in inject.items():
+        try:
+            value = parse_errno(str(err))
+        except ActionError:
+            raise WorldError(f"key 'inject_errors.{ev}': expected an errno such as -12")
+        inject_errors.append((str(ev), value))
+    return World(
+        name=_get(d, "name", str, "world", ""),
+        profile=_get(d, "profile", str, "v3.4", ""),
+        description=_get(d, "description", str, "", ""),
+        section_size_mib=_get(d, "section_size_mib", int, 128, ""),
+        sections_per_block=_get(d, "sections_per_block", int, 1, ""),
+        nodes=tuple(nodes), blocks=tuple(blocks), callbacks=tuple(callbacks),
+        writers=_get(d, "writers", int, 1, ""),
+        texts=_texts(d.get("texts", ["online", "offline"]), "texts"),
+        online_texts=_texts(d.get("online_texts", []), "online_texts"),
+        migration=tuple(_get(d, "migration", list, ["ok"], "")),
+        movable_node=_get(d, "movable_node", bool, False, ""),
+        reads=_get(d, "reads", bool, True, ""),
+        inject_errors=tuple(sorted(inject_errors)),
+    )
+
+
+def load_world(path: str | Path) -> World:
+    """Load a World from a TOML file; a bad file raises WorldError naming file and key."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise WorldError(f"{p}: cannot read the world file ({e.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise WorldError(f"{p}: not a valid TOML world file ({e})") from None
+    return world_from_dict(data, str(p))

@@ -1,0 +1,213 @@
+"""Frozen states of the model.
+
+Models: the kernel-visible machine (:class:`Machine`: memory blocks, nodes, what SLUB's callback
+knows, the error injector's settings, who holds which lock) and, for the spec only, the
+in-flight operation of each thread (:class:`Op`). The kernel mirror is abstracted to a
+:class:`Machine` (``spec.kernel.abstraction``); its threads are its own generators.
+
+Leaves out: per-page state (a block's System RAM pages move together: ``reserved`` = not in the
+page allocator, ``isolated`` = in the allocator but isolated (MIGRATE_ISOLATE), ``online`` =
+allocatable), per-zone counters (derived from the blocks), kswapd/kcompactd, zonelists, uevents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+from spec.actions import MEM_OFFLINE, MEM_ONLINE
+from spec.config import World
+from spec.profiles import Profile
+
+PAGES_RESERVED = "reserved"
+PAGES_ISOLATED = "isolated"
+PAGES_ONLINE = "online"
+KERNEL_ZONES = ("DMA", "DMA32", "Normal")
+
+T = TypeVar("T")
+
+
+class _Hashed:
+    """Frozen records hashed once: states are hashed many times by the explorer."""
+
+    __slots__ = ("_hash",)
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash  # type: ignore[attr-defined, no-any-return]
+        except AttributeError:
+            h = hash(tuple([getattr(self, n) for n in _names(type(self))]))
+            object.__setattr__(self, "_hash", h)
+            return h
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    return names
+
+
+def evolve(obj: T, **changes: Any) -> T:
+    """``dataclasses.replace`` for the records of this module, without its per-call overhead."""
+    cls = type(obj)
+    return cls(*[changes[n] if n in changes else getattr(obj, n) for n in _names(cls)])
+
+
+@dataclass(frozen=True, slots=True)
+class Block(_Hashed):
+    """One memory block of the world (index = position in ``World.blocks``).
+
+    ``present``: the firmware range is physically there. ``registered``: the memory block device
+    (the sysfs directory) exists. ``state``: ``mem->state``. ``pages``: where its System RAM pages
+    are. ``zones``: the zone(s) its pages belong to (empty while a 6.1 block is offline).
+    ``online_type``: 6.1 ``mem->online_type``. ``resource``: its iomem resource is registered.
+    ``links``: nodes N with ``nodeN/memoryX``; ``backlinks``: nodes N with ``memoryX/nodeN``.
+    """
+
+    present: bool
+    registered: bool
+    state: int
+    pages: str
+    zones: tuple[str, ...]
+    online_type: str
+    resource: bool
+    links: frozenset[int]
+    backlinks: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Node(_Hashed):
+    """``online``: N_ONLINE (the node is registered in sysfs). ``present_pages``:
+    ``node_present_pages()``. ``flags``: the node-state bits hotplug maintains."""
+
+    online: bool
+    present_pages: int
+    flags: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Machine(_Hashed):
+    blocks: tuple[Block, ...]
+    nodes: tuple[Node, ...]
+    #: nodes for which SLUB keeps per-node structures (kmem_cache_node / slab_nodes).
+    slub_nodes: frozenset[int]
+    #: the error injector's debugfs settings: (event, errno), sorted.
+    inject: tuple[tuple[str, int], ...]
+    #: held locks: (lock name, holder thread), sorted.
+    locks: tuple[tuple[str, str], ...]
+
+    def holder(self, lock: str) -> str | None:
+        for name, who in self.locks:
+            if name == lock:
+                return who
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Op(_Hashed):
+    """The spec's record of an operation in flight on one thread (spec-internal).
+
+    ``kind``: write / hotadd / hotremove; ``req``: online or offline; ``via``: state, online or
+    eject; ``pc``: where the operation stands; ``event``/``cb``/``chain_ret``: the notifier chain
+    being delivered; ``arg``: (start_pfn, nr_pages, status_change_nid, status_change_nid_normal);
+    ``ret``: the pending return value; ``count``: bytes written; ``zone``: 6.1 target zone;
+    ``lock``/``next``: the lock waited for and where to go on after a wait or a chain;
+    ``stale``: the write's device was removed while it waited (its kernfs node is dead).
+    """
+
+    kind: str
+    block: int
+    req: str = ""
+    via: str = ""
+    pc: str = ""
+    online_type: str = ""
+    event: str = ""
+    cb: int = 0
+    chain_ret: int = 0
+    arg: tuple[int, int, int, int | None] = (0, 0, -1, None)
+    ret: int = 0
+    count: int = 0
+    zone: str = ""
+    lock: str = ""
+    next: str = ""
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class State(_Hashed):
+    machine: Machine
+    #: one entry per thread in ``thread_names`` order: the op in flight, or None when idle.
+    threads: tuple[Op | None, ...] = field(default=())
+
+    @property
+    def quiescent(self) -> bool:
+        return all(t is None for t in self.threads)
+
+
+for _cls in (Block, Node, Machine, Op, State):
+    _cls.__hash__ = _Hashed.__hash__  # type: ignore[method-assign]
+
+
+def thread_names(world: World) -> tuple[str, ...]:
+    return world.writer_threads() + ("fw",)
+
+
+def node_zone_pages(world: World, m: Machine, node: int, zones: tuple[str, ...]) -> int:
+    """Present pages of ``node`` in ``zones``, derived from the blocks' online pages."""
+    total = 0
+    for spec, b in zip(world.blocks, m.blocks):
+        if spec.node == node and b.pages != PAGES_RESERVED and any(z in zones for z in b.zones):
+            total += world.ram_pages(spec.id)
+    return total
+
+
+def node_flags_for(profile: Profile, present: int, normal: int) -> frozenset[str]:
+    """The node-state bits a node with these present pages should carry (64-bit x86)."""
+    if profile.node_flags == ("N_HIGH_MEMORY",):
+        return frozenset({"N_HIGH_MEMORY"}) if present else frozenset()
+    out = set()
+    if present:
+        out.add("N_MEMORY")
+    if normal:
+        out.add("N_NORMAL_MEMORY")
+    return frozenset(out)
+
+
+def initial_machine(world: World, profile: Profile) -> Machine:
+    """The machine after boot: boot blocks registered with their links, hot-pluggable ones absent."""
+    blocks = []
+    present_pages = [0] * len(world.nodes)
+    normal_pages = [0] * len(world.nodes)
+    for spec in world.blocks:
+        if spec.boot == "absent":
+            blocks.append(Block(False, False, MEM_OFFLINE, PAGES_RESERVED, (), "offline", False,
+                                frozenset(), frozenset()))
+            continue
+        online = spec.boot == "online"
+        if online:
+            present_pages[spec.node] += world.ram_pages(spec.id)
+            if any(z in KERNEL_ZONES for z in spec.zones):
+                normal_pages[spec.node] += world.ram_pages(spec.id)
+        nodes = frozenset(spec.nodes)
+        blocks.append(Block(True, True, MEM_ONLINE if online else MEM_OFFLINE,
+                            PAGES_ONLINE if online else PAGES_RESERVED, spec.zones, "offline",
+                            True, nodes, nodes))
+    nodes_out = []
+    for n in world.nodes:
+        has_mem = present_pages[n.id] > 0
+        online = has_mem or (profile.memoryless_online_at_boot and n.cpus)
+        nodes_out.append(Node(online, present_pages[n.id],
+                              node_flags_for(profile, present_pages[n.id], normal_pages[n.id])))
+    slub = frozenset(n.id for n in world.nodes
+                     if (normal_pages[n.id] if profile.nid_normal else present_pages[n.id]))
+    inject = dict.fromkeys(("MEM_GOING_OFFLINE", "MEM_GOING_ONLINE"), 0)
+    inject.update(dict(world.inject_errors))
+    return Machine(tuple(blocks), tuple(nodes_out), slub, tuple(sorted(inject.items())), ())
+
+
+def initial_state(world: World, profile: Profile) -> State:
+    return State(initial_machine(world, profile), tuple(None for _ in thread_names(world)))
