@@ -12,7 +12,7 @@ from typing import Any, Hashable, Iterable, Protocol
 from spec.actions import Action, Observation
 from spec.config import World
 from spec.profiles import Profile
-from spec.state import Machine
+from spec.state import Machine, State, evolve
 from spec.sysfs import View
 
 
@@ -34,3 +34,171 @@ class Model(Protocol):
     def quiescent(self, state: Any) -> bool: ...
 
     def key(self, state: Any) -> Hashable: ...
+
+
+class SpecModel:
+    """The spec of ``profile`` (default: the world's) on ``world``: states are spec States."""
+
+    def __init__(self, world: World, profile: Profile | None = None) -> None:
+        from spec.model import Spec
+        from spec.profiles import get_profile
+
+        self.world = world
+        self.profile = profile or get_profile(world.profile)
+        self.spec = Spec(world, self.profile)
+        self.threads = self.spec.threads
+        self.name = f"spec:{self.profile.name}"
+
+    def initial(self) -> list[Any]:
+        return [self.spec.initial()]
+
+    def successors(self, state: Any) -> Iterable[tuple[Action, Any, Observation]]:
+        return self.spec.successors(state)
+
+    def step(self, state: Any, action: Action) -> tuple[Any, Observation]:
+        return self.spec.step(state, action)
+
+    def machine(self, state: Any) -> Machine:
+        return state.machine  # type: ignore[no-any-return]
+
+    def view(self, state: Any) -> View:
+        from spec.sysfs import render
+
+        return render(self.world, self.profile, state.machine)
+
+    def quiescent(self, state: Any) -> bool:
+        return state.quiescent  # type: ignore[no-any-return]
+
+    def key(self, state: Any) -> Hashable:
+        """States that differ only in the byte counts that writes in flight will return are
+        explored once: the count shows only in the final ``ret``, and no invariant reads it."""
+        if any(op is not None and op.count for op in state.threads):
+            return State(state.machine, tuple(None if op is None else evolve(op, count=0)
+                                             for op in state.threads))
+        return state  # type: ignore[no-any-return]
+
+
+class MirrorState:
+    """A state of the kernel mirror: the actions from boot (to rebuild it: generators cannot be
+    copied), its abstraction, and each thread's observations since its operation began."""
+
+    __slots__ = ("path", "machine", "history", "_key", "view")
+
+    def __init__(self, path: tuple[Action, ...], machine: Machine,
+                 history: tuple[tuple[Any, ...] | None, ...], view: View | None) -> None:
+        self.path, self.machine, self.history, self.view = path, machine, history, view
+        self._key = (machine, history)
+
+    @property
+    def quiescent(self) -> bool:
+        return all(h is None for h in self.history)
+
+
+class MirrorModel:
+    """The kernel mirror of ``world.profile`` (or a patched copy, ``impl``) as a Model.
+
+    Each state is rebuilt by replaying its path on a freshly booted mirror; two states are the
+    same when their abstraction and every thread's in-flight history agree.
+    """
+
+    def __init__(self, world: World, impl: Any = None, profile: Profile | None = None) -> None:
+        from spec.profiles import get_profile
+
+        if profile is not None:
+            world = world.with_profile(profile.name)
+        self.world = world
+        self.profile = get_profile(world.profile)
+        self.impl = impl
+        self.threads = world.writer_threads() + ("fw",)
+        self.name = f"mirror:{self.profile.name}" + (f"+{getattr(impl, '__name__', 'impl')}" if impl else "")
+
+    def _boot(self) -> Any:
+        from spec.kernel import Kernel
+
+        return Kernel(self.world, self.impl)
+
+    def _replay(self, path: tuple[Action, ...]) -> Any:
+        k = self._boot()
+        for a in path:
+            k.apply(a)
+        return k
+
+    def _state(self, k: Any, prev: MirrorState | None, a: Action | None, obs: Observation | None) -> MirrorState:
+        history = list(prev.history) if prev else [None] * len(self.threads)
+        path = prev.path if prev else ()
+        if a is not None and obs is not None:
+            path = path + (a,)
+            if obs.thread in self.threads:
+                t = self.threads.index(obs.thread)
+                entry = (a, obs.core())
+                history[t] = None if obs.ret is not None else (history[t] or ()) + (entry,)
+        quiet = all(h is None for h in history)
+        return MirrorState(path, k.machine(), tuple(history), k.sysfs() if quiet else None)
+
+    def initial(self) -> list[Any]:
+        return [self._state(self._boot(), None, None, None)]
+
+    def successors(self, state: Any) -> Iterable[tuple[Action, Any, Observation]]:
+        k = self._replay(state.path)
+        starts = k.start_actions()
+        runnable = k.runnable()
+        for a in starts:
+            k2 = self._replay(state.path)
+            obs = k2.apply(a)
+            yield a, self._state(k2, state, a, obs), obs
+        for t in runnable:
+            k2 = self._replay(state.path)
+            obs = k2.apply(Action("step", thread=t), first_choice=True)
+            options = k2.last_options
+            a = Action("step", thread=t, choice=k2.last_choice)
+            yield a, self._state(k2, state, a, obs), obs
+            for c in (options or ())[1:]:
+                k3 = self._replay(state.path)
+                a3 = Action("step", thread=t, choice=c)
+                obs3 = k3.apply(a3)
+                yield a3, self._state(k3, state, a3, obs3), obs3
+
+    def step(self, state: Any, action: Action) -> tuple[Any, Observation]:
+        k = self._replay(state.path)
+        obs = k.apply(action)
+        return self._state(k, state, action, obs), obs
+
+    def machine(self, state: Any) -> Machine:
+        return state.machine  # type: ignore[no-any-return]
+
+    def view(self, state: Any) -> View:
+        if state.view is None:
+            return self._replay(state.path).sysfs()  # type: ignore[no-any-return]
+        return state.view  # type: ignore[no-any-return]
+
+    def quiescent(self, state: Any) -> bool:
+        return state.quiescent  # type: ignore[no-any-return]
+
+    def key(self, state: Any) -> Hashable:
+        return state._key  # type: ignore[no-any-return]
+
+
+def load_impl(spec: str) -> Any:
+    """``--impl MODULE``: a path to a .py file or a dotted module name; errors are ImplError."""
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    from spec.errors import ImplError
+
+    try:
+        if spec.endswith(".py") or "/" in spec:
+            path = Path(spec)
+            if not path.is_file():
+                raise ImplError(f"{spec}: no such file (expected a .py file or a dotted module)")
+            mod_spec = importlib.util.spec_from_file_location(f"memhp_impl_{path.stem}", path)
+            if mod_spec is None or mod_spec.loader is None:
+                raise ImplError(f"{spec}: cannot be loaded as a Python module")
+            module = importlib.util.module_from_spec(mod_spec)
+            mod_spec.loader.exec_module(module)
+            return module
+        return importlib.import_module(spec)
+    except ImplError:
+        raise
+    except Exception as e:  # the user's module failed to import
+        raise ImplError(f"{spec}: the module raised while importing: {type(e).__name__}: {e}") from None

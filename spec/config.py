@@ -232,7 +232,7 @@ def _validate(w: World) -> None:
         for a in c.answers:
             try:
                 answer_value(a)
-            except ActionError:
+            except (ActionError, ValueError):
                 raise bad(f"{key}.answers", f"expected NOTIFY_OK/BAD/STOP or an errno, got {a!r}")
     if "ok" not in w.migration:
         raise bad("migration", "expected 'ok' among the outcomes (migration can succeed)")
@@ -274,6 +274,12 @@ def _texts(v: list[Any], key: str) -> tuple[bytes, ...]:
     return tuple(t.encode("utf-8", errors="surrogateescape") for t in v)
 
 
+def _ints(v: list[Any], key: str) -> list[int]:
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+        raise WorldError(f"key '{key}': expected a list of integers, got {v!r}")
+    return v
+
+
 def _from_dict(d: Any) -> World:
     if not isinstance(d, dict):
         raise WorldError("key '': expected a table")
@@ -308,7 +314,7 @@ def _from_dict(d: Any) -> World:
             id=_get(b, "id", int, _REQUIRED, w), nodes=tuple(node_list),
             zones=tuple(str(z) for z in zones), boot=_get(b, "boot", str, "online", w),
             hole_pages=hole, unmovable=_get(b, "unmovable", bool, False, w),
-            missing_sections=tuple(_get(b, "missing_sections", list, [], w)),
+            missing_sections=tuple(_ints(_get(b, "missing_sections", list, [], w), f"{w}missing_sections")),
             hotplug=_get(b, "hotplug", bool, False, w)))
     callbacks = []
     for i, c in enumerate(_get(d, "callbacks", list, [], "")):
@@ -325,7 +331,7 @@ def _from_dict(d: Any) -> World:
     for ev, err in inject.items():
         try:
             value = parse_errno(str(err))
-        except ActionError:
+        except (ActionError, ValueError):
             raise WorldError(f"key 'inject_errors.{ev}': expected an errno such as -12")
         inject_errors.append((str(ev), value))
     return World(

@@ -206,9 +206,32 @@ class Spec:
             return self._read(s, a)
         if a.kind == "inject":
             return self._inject(s, a)
-        if a not in self.start_actions(s):
-            raise ActionError(f"not enabled here: {a.label()}")
+        self._check_start(s, a)
         return self._start(s, a)
+
+    def _check_start(self, s: State, a: Action) -> None:
+        """Any text may be written; the action only has to fit the machine as it is now."""
+        if a.kind not in ("write", "hotadd", "hotremove"):
+            raise ActionError(f"unknown action kind {a.kind!r}")
+        i = self.bindex.get(a.block)  # type: ignore[arg-type]
+        if i is None:
+            raise ActionError(f"world {self.world.name!r} has no block memory{a.block}")
+        b, spec = s.machine.blocks[i], self.world.blocks[i]
+        if a.kind == "write":
+            if a.thread not in self.writers:
+                raise ActionError(f"write on {a.thread!r}: not a writer thread")
+            if s.threads[self.threads.index(a.thread)] is not None:
+                raise ActionError(f"{a.thread} is busy")
+            if not b.registered:
+                raise ActionError(f"memory{a.block} does not exist")
+            files = ("state", "online") if self.profile.online_file else ("state",)
+            if a.file not in files:
+                raise ActionError(f"memory{a.block}/{a.file} is not writable in {self.profile.name}")
+            return
+        if s.threads[-1] is not None:
+            raise ActionError("the firmware thread is busy")
+        if not spec.hotplug or (a.kind == "hotadd") == b.present:
+            raise ActionError(f"{a.kind} memory{a.block}: not possible now (present={b.present})")
 
     def _start(self, s: State, a: Action) -> tuple[State, Observation]:
         t = self.threads.index(a.thread) if a.thread else None
@@ -246,9 +269,9 @@ class Spec:
                 tx.finish(-ENODEV)  # 6.1: the restarted write finds its kernfs node removed
                 return
             tx.locks[op.lock] = tx.tname  # type: ignore[assignment]
-            tx.upd(pc=op.next)
-            tx.point = f"lock:{op.lock}"
-            return
+            tx.upd(pc=op.next)  # taking a lock is a right mover: the step goes on (STEPS.md)
+        op = tx.op
+        assert op is not None
         if op.pc == "chain":
             self._chain_call(tx)
             return

@@ -1,9 +1,9 @@
 """kernel/locking/mutex.c: mutex_lock / mutex_unlock as step points.
 
-Models: a sleeping mutex with an owner. ``mutex_lock`` first yields ``wait:<lock>`` (the thread's
-next step is enabled only while the lock is free, which the driver checks), then takes the lock
-and yields ``lock:<lock>``; ``mutex_unlock`` releases it and yields ``unlock:<lock>``, except at a
-release after which the operation only returns (STEPS.md).
+Models: a sleeping mutex with an owner. ``mutex_lock`` yields ``wait:<lock>`` (the thread's next
+step is enabled only while the lock is free, which the driver checks); that step takes the lock
+and goes on; ``mutex_unlock`` releases it and yields ``unlock:<lock>``, except at a release after
+which the operation only returns (STEPS.md).
 
 Leaves out: wait queues and fairness (any waiting thread may take a free lock), optimistic
 spinning, lockdep, and the locks taken only under a modelled lock (zonelists_mutex,
@@ -25,8 +25,7 @@ def mutex_lock(k: "Kernel", lock: str) -> Gen:
     yield Point(f"wait:{lock}")
     if k.locks.get(lock) is not None:  # the driver never resumes a thread waiting on a held lock
         raise RuntimeError(f"{k.current}: {lock} is held by {k.locks[lock]}")
-    k.locks[lock] = k.current
-    yield Point(f"lock:{lock}")
+    k.locks[lock] = k.current  # taking the lock is a right mover: no point after it (STEPS.md)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from spec.actions import Action, hotadd, read
@@ -57,7 +59,10 @@ def test_start_actions_at_boot(k34: Kernel, k61: Kernel) -> None:
     writes = [a for a in acts if a.kind == "write"]
     assert len(writes) == 2 * 7 and all(a.file == "state" for a in writes)
     assert [(a.kind, a.block) for a in acts if a.thread == "fw"] == [("hotadd", 16), ("hotadd", 17)]
-    assert [a.block for a in acts if a.kind == "read"] == [0, 1]
+    # the default world has reads = false: reads are judged, not enumerated
+    assert [a.block for a in acts if a.kind == "read"] == []
+    with_reads = Kernel(replace(world(), reads=True)).start_actions()
+    assert [a.block for a in with_reads if a.kind == "read"] == [0, 1]
     acts61 = k61.start_actions()
     assert len([a for a in acts61 if a.kind == "write"]) == 2 * (7 + 3)
     assert [a.file for a in acts61 if a.kind == "write"][:10] == ["state"] * 7 + ["online"] * 3
@@ -67,7 +72,10 @@ def test_start_actions_after_hotadd(k34: Kernel) -> None:
     run_op(k34, hotadd(16))
     acts = k34.start_actions()
     assert [(a.kind, a.block) for a in acts if a.thread == "fw"] == [("hotremove", 16), ("hotadd", 17)]
-    assert [a.block for a in acts if a.kind == "read"] == [0, 1, 16]
+    assert [a.block for a in acts if a.kind == "read"] == []
+    k = Kernel(replace(world(), reads=True))
+    run_op(k, hotadd(16))
+    assert [a.block for a in k.start_actions() if a.kind == "read"] == [0, 1, 16]
 
 
 def test_read_and_unknown_files(k34: Kernel) -> None:

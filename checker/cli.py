@@ -1,0 +1,317 @@
+"""The ``memhp`` command (design.md section 6).
+
+Exit codes for every command: 0 all hold (or the findings equal the baseline), 1 a violation or
+a difference, 2 bad usage or input, 3 inconclusive; when several apply, 2 > 3 > 1 > 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, Sequence
+
+from checker.results import (
+    EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, Finding, InvariantResult, RunResult,
+    combine_exit,
+)
+from spec.errors import MemhpError
+from spec.profiles import PROFILES, get_profile
+from spec.worlds import BUILTIN, resolve_world
+
+
+class UsageError(MemhpError):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="memhp", description="Model and property checker for Linux memory hotplug")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--profile", choices=sorted(PROFILES), help="kernel profile (overrides the world's)")
+        sp.add_argument("--world", default="default", help=f"a built-in world ({', '.join(BUILTIN)}) or a TOML file")
+        sp.add_argument("--json", action="store_true", help="print the result as JSON (memhp-result/1)")
+
+    v = sub.add_parser("verify", help="explore and lockstep-test a world; write reports/")
+    common(v)
+    v.add_argument("--engines", default="explore,hypothesis", help="comma-separated: explore, hypothesis")
+    v.add_argument("--out", default="reports", help="where to write the reports (default ./reports)")
+    v.add_argument("--seed", type=int, default=0, help="Hypothesis seed")
+    v.add_argument("--budget", choices=("dev", "ci", "thorough"), default="ci", help="Hypothesis budget")
+    v.add_argument("--max-depth", type=int, default=None, help="bound the exploration")
+    g = v.add_mutually_exclusive_group()
+    g.add_argument("--baseline", help="a memhp-baseline/1 file (default: the packaged one)")
+    g.add_argument("--no-baseline", action="store_true", help="report every finding as new")
+    v.add_argument("--list-worlds", action="store_true", help="list the built-in worlds and exit")
+
+    e = sub.add_parser("explore", help="explicit-state exploration; shortest counterexamples")
+    common(e)
+    e.add_argument("--max-depth", type=int, default=None)
+    e.add_argument("--impl", help="a patched kernel mirror (.py file or dotted module): explore it")
+    e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
+
+    r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
+    r.add_argument("file")
+    r.add_argument("--profile", choices=sorted(PROFILES))
+    r.add_argument("--impl", help="replay through this patched kernel mirror (or 'mirror' for the base one)")
+    r.add_argument("--json", action="store_true")
+
+    t = sub.add_parser("trace", help="render a trace")
+    t.add_argument("file")
+    t.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:
+        return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
+    try:
+        return int(globals()["_cmd_" + args.command](args))
+    except MemhpError as e:
+        print(f"memhp: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("memhp: interrupted", file=sys.stderr)
+        return 130
+
+
+def _world(args: Any) -> Any:
+    w = resolve_world(args.world)
+    if getattr(args, "profile", None):
+        w = w.with_profile(args.profile)
+    get_profile(w.profile)
+    return w
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return None
+
+    def show(states: int, transitions: int, depth: int, elapsed: float) -> None:
+        sys.stderr.write(f"\r  {states:,} states, {transitions:,} transitions, depth {depth}, "
+                         f"{states / max(elapsed, 1e-9):,.0f} states/s, {elapsed:.0f} s ")
+        sys.stderr.flush()
+    return show
+
+
+def _findings(w: Any, model: Any, res: Any) -> list[Finding]:
+    from checker.explanations import explain
+
+    out = []
+    for (inv, cause), trace in sorted(res.traces.items()):
+        text, _known = explain(w.profile, inv, cause)
+        out.append(Finding(w.profile, w.name, inv, cause, trace, text))
+    return out
+
+
+def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any,
+               max_depth: int | None, progress: Any = None) -> RunResult:
+    """The verify pipeline, shared by the CLI and the tests."""
+    from checker.baseline import compare
+    from checker.explore import applicable, explore, verdicts
+    from checker.model import SpecModel
+
+    model = SpecModel(w)
+    result = RunResult("verify", w.profile, w.name)
+    codes = []
+    expected: set[tuple[str, str]] = set()
+    if "explore" in engines:
+        t0 = time.monotonic()
+        res = explore(model, max_depth=max_depth, progress=progress)
+        if progress:
+            sys.stderr.write("\n")
+        result.timings["explore"] = time.monotonic() - t0
+        result.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
+        result.invariants += verdicts(model, res, max_depth)
+        result.findings = _findings(w, model, res)
+        expected = set(res.hits)
+        if res.complete:
+            for inv in result.invariants:
+                if inv.engine == "explore" and not inv.twin_reached:
+                    codes.append(EXIT_VIOLATION)
+                    result.notes.append(f"the sometimes twin of {inv.name} was never reached: the "
+                                        f"world or the spec leaves the invariant vacuous")
+        else:
+            result.notes.append(f"exploration bounded at depth {max_depth}: verdicts are 'passed' to that depth")
+        if baseline is not None:
+            result.baseline = compare(result.findings, baseline, w.profile, w.name, res.complete,
+                                      res.depth)
+            if not result.baseline["ok"]:
+                codes.append(EXIT_VIOLATION)
+        elif result.findings:
+            codes.append(EXIT_VIOLATION)
+    if "hypothesis" in engines:
+        from checker.stateful import run_stateful
+
+        t0 = time.monotonic()
+        sr = run_stateful(w, profile=budget, expected=frozenset(expected), seed=seed)
+        result.timings["hypothesis"] = time.monotonic() - t0
+        bound = f"{sr.examples}x{sr.steps}"
+        failed = sr.failure
+        for name in applicable(model):
+            from spec.invariants import BY_NAME
+
+            inv = BY_NAME[name]
+            if failed == name:
+                from checker.traces import Trace, replay
+                from checker.model import SpecModel as _SM
+
+                trace = _trace_from_actions(w, sr.trace)
+                result.invariants.append(InvariantResult(name, inv.seed_section, "hypothesis",
+                                                         "violated", bound, trace, sr.message))
+                codes.append(EXIT_VIOLATION)
+                _ = (Trace, replay, _SM)
+            else:
+                result.invariants.append(InvariantResult(name, inv.seed_section, "hypothesis",
+                                                         "sampled", bound))
+        if failed == "lockstep":
+            codes.append(EXIT_VIOLATION)
+            result.notes.append(f"the kernel mirror and the spec diverge: {sr.message}")
+        elif failed and failed not in applicable(model):
+            codes.append(EXIT_VIOLATION)
+            result.notes.append(f"Hypothesis failed: {sr.message}")
+    result.exit = combine_exit(codes)
+    return result
+
+
+def _trace_from_actions(w: Any, actions: list[Any]) -> Any:
+    """Run actions through the spec to get a Trace with observations."""
+    from checker.model import SpecModel
+    from checker.traces import Trace, TraceStep
+
+    model = SpecModel(w)
+    s = model.initial()[0]
+    steps = []
+    for a in actions:
+        try:
+            s, obs = model.step(s, a)
+        except MemhpError:
+            break
+        steps.append(TraceStep(a, obs))
+    return Trace(w.profile, w, steps)
+
+
+def _cmd_verify(args: Any) -> int:
+    from checker.baseline import load_baseline
+    from checker.report import write_reports
+
+    if args.list_worlds:
+        for name in BUILTIN:
+            w = resolve_world(name)
+            print(f"{name:12} {w.profile:5} {w.description.splitlines()[0] if w.description else ''}")
+        print("spin-bench:B=..,N=..,K=..,W=..  (the SPIN peer benchmark; not yet available)")
+        return EXIT_OK
+    w = _world(args)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    for e in engines:
+        if e not in ("explore", "hypothesis", "smt"):
+            raise UsageError(f"--engines: unknown engine {e!r} (expected explore, hypothesis, smt)")
+    if "smt" in engines:
+        raise UsageError("--engines: the smt engine is not available yet (memhp prove is a later issue)")
+    baseline = None if args.no_baseline else load_baseline(args.baseline)
+    result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
+                        _progress(sys.stderr.isatty() and not args.json))
+    files = write_reports(result, args.out)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=1))
+    else:
+        _summary(result)
+        print(f"reports: {', '.join(str(f) for f in files)}")
+    return result.exit
+
+
+def _summary(r: RunResult) -> None:
+    c = r.counts
+    print(f"world {r.world}, profile {r.profile}: {c['states']:,} states, {c['transitions']:,} "
+          f"transitions, depth {c['depth']}; " + ", ".join(f"{k} {v:.1f} s" for k, v in r.timings.items()))
+    for inv in r.invariants:
+        extra = f" [{inv.cause}] {len(inv.trace)} steps" if inv.trace is not None else ""
+        print(f"  {inv.engine:10} {inv.name:22} {inv.verdict:9} bound={inv.bound}{extra}")
+    b = r.baseline
+    known = sum(1 for f in r.findings if f.status == "known")
+    print(f"findings: {len(r.findings)} ({known} known in the baseline)")
+    for key in b.get("new", []) if b else []:
+        print(f"  NEW: {key}")
+    for key in b.get("missing", []) if b else []:
+        print(f"  DISAPPEARED: {key}")
+    for note in r.notes:
+        print(f"note: {note}")
+    print(f"exit {r.exit}")
+
+
+def _cmd_explore(args: Any) -> int:
+    from pathlib import Path
+
+    from checker.explore import explore, verdicts
+    from checker.model import MirrorModel, SpecModel, load_impl
+
+    w = _world(args)
+    model: Any = SpecModel(w) if not args.impl else MirrorModel(w, load_impl(args.impl))
+    res = explore(model, max_depth=args.max_depth,
+                  progress=_progress(sys.stderr.isatty() and not args.json))
+    if sys.stderr.isatty() and not args.json:
+        sys.stderr.write("\n")
+    r = RunResult("explore", w.profile, w.name)
+    r.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
+    r.timings["explore"] = res.seconds
+    r.invariants = verdicts(model, res, args.max_depth)
+    r.findings = _findings(w, model, res)
+    r.exit = EXIT_VIOLATION if res.hits else EXIT_OK
+    if args.traces:
+        d = Path(args.traces)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            for f in r.findings:
+                f.trace.save(d / f"{f.invariant}--{f.cause.replace(':', '_')}.json")
+        except OSError as e:
+            raise UsageError(f"{d}: cannot write the traces ({e.strerror})") from None
+    if args.json:
+        print(json.dumps(r.to_json(), indent=1))
+    else:
+        _summary(r)
+    return r.exit
+
+
+def _cmd_replay(args: Any) -> int:
+    from checker.model import MirrorModel, SpecModel, load_impl
+    from checker.traces import Trace, replay
+
+    trace = Trace.load(args.file)
+    if (args.profile or trace.profile) not in PROFILES:
+        raise UsageError(f"{args.file}: unknown profile {trace.profile!r} (expected one of {', '.join(PROFILES)})")
+    w = trace.world.with_profile(args.profile or trace.profile)
+    if args.impl:
+        model: Any = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
+    else:
+        model = SpecModel(w)
+    rr = replay(trace, model)
+    out = {"schema": "memhp-replay/1", "file": args.file, "model": model.name, "ok": rr.ok,
+           "steps": rr.steps, "of": len(trace), "divergence": rr.divergence}
+    if args.json:
+        print(json.dumps(out, indent=1))
+    elif rr.ok:
+        print(f"{args.file}: replays through {model.name}: {rr.steps} steps, every observation as recorded")
+    else:
+        print(f"{args.file}: diverges on {model.name} after {rr.steps} steps: {rr.divergence}")
+    return EXIT_OK if rr.ok else EXIT_VIOLATION
+
+
+def _cmd_trace(args: Any) -> int:
+    from checker.traces import Trace
+
+    trace = Trace.load(args.file)
+    if args.format == "json":
+        print(json.dumps(trace.to_json(), indent=1))
+    else:
+        print(trace.text())
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+_ = EXIT_INCONCLUSIVE

@@ -1,0 +1,160 @@
+"""The one counterexample type: a Trace (design.md section 5), its JSON form and replay.
+
+A Trace is the profile, the full world, and the list of actions, each with the observation it
+produced. It replays through any Model (the spec, the mirror, a patched mirror) and renders to
+text for the terminal and to JSON (``memhp-trace/1``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spec.actions import Action, Observation, errno_name
+from spec.config import World, world_from_dict
+from spec.errors import ActionError, MemhpError, TraceError, WorldError
+
+SCHEMA = "memhp-trace/1"
+
+
+@dataclass
+class TraceStep:
+    action: Action
+    obs: Observation
+    notes: dict[str, Any] = field(default_factory=dict)  # node-state and sysfs changes
+
+    def to_json(self) -> dict[str, Any]:
+        obs = self.obs.to_json()
+        obs.update(self.notes)
+        return {"action": self.action.to_json(), "obs": obs}
+
+
+@dataclass
+class Trace:
+    profile: str
+    world: World
+    steps: list[TraceStep]
+    invariant: str | None = None
+    cause: str | None = None
+    message: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __bool__(self) -> bool:
+        """A trace of zero steps (a violation in the initial state) is still a trace."""
+        return True
+
+    @property
+    def actions(self) -> list[Action]:
+        return [s.action for s in self.steps]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"schema": SCHEMA, "profile": self.profile,
+                               "world": self.world.to_json(),
+                               "steps": [s.to_json() for s in self.steps]}
+        if self.invariant:
+            out["violation"] = {"invariant": self.invariant, "cause": self.cause,
+                                "message": self.message}
+        return out
+
+    @staticmethod
+    def from_json(data: Any, source: str = "<trace>") -> "Trace":
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise TraceError(f"{source}: not a {SCHEMA} trace (its 'schema' must be {SCHEMA!r})")
+        try:
+            world = world_from_dict(data["world"], f"{source}: world")
+            steps = []
+            if not isinstance(data["steps"], list):
+                raise TraceError(f"{source}: 'steps' must be a list of steps")
+            for i, st in enumerate(data["steps"]):
+                try:
+                    obs = Observation.from_json(st["obs"])
+                    if not (isinstance(obs.point, str) and all(v is None or isinstance(v, str) for v in (obs.thread, obs.read))
+                            and (obs.ret is None or type(obs.ret) is int)):
+                        raise TypeError("obs: point, thread and read must be strings and ret an integer")
+                    steps.append(TraceStep(Action.from_json(st["action"]), obs))
+                except (KeyError, TypeError, ValueError, AttributeError, ActionError) as e:
+                    raise TraceError(f"{source}: steps[{i}] is malformed ({e})") from None
+            v = data.get("violation") or {}
+            return Trace(str(data["profile"]), world, steps, v.get("invariant"), v.get("cause"),
+                         v.get("message"))
+        except KeyError as e:
+            raise TraceError(f"{source}: missing key {e} (expected schema, profile, world, steps)") from None
+        except WorldError as e:
+            raise TraceError(str(e)) from None
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
+
+    @staticmethod
+    def load(path: str | Path) -> "Trace":
+        p = Path(path)
+        try:
+            data = json.loads(p.read_text())
+        except OSError as e:
+            raise TraceError(f"{p}: cannot read the trace ({e.strerror})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise TraceError(f"{p}: not valid JSON ({e})") from None
+        return Trace.from_json(data, str(p))
+
+    def text(self) -> str:
+        lines = [f"profile {self.profile}, world {self.world.name}, {len(self.steps)} steps"]
+        if self.invariant:
+            lines.append(f"violates {self.invariant} [{self.cause}]: {self.message}")
+        for i, st in enumerate(self.steps, 1):
+            lines.append(f"{i:3}. {st.action.label():45} -> {describe(st.obs)}")
+            for k, v in st.notes.items():
+                lines.append(f"       {k}: {v}")
+        return "\n".join(lines)
+
+
+def describe(obs: Observation) -> str:
+    parts = [obs.point]
+    for c in obs.calls:
+        nid = f" nid={c.status_change_nid}"
+        if c.status_change_nid_normal is not None:
+            nid += f" nid_normal={c.status_change_nid_normal}"
+        ret = f"{c.ret:#x}"
+        parts.append(f"{c.event}->{c.callback}{nid} ret={ret} alloc={'y' if c.allocatable else 'n'}")
+    if obs.read is not None:
+        parts.append(f"read {obs.read!r}")
+    if obs.ret is not None and obs.read is None:
+        parts.append(f"ret {errno_name(obs.ret)}")
+    return "; ".join(parts)
+
+
+@dataclass
+class ReplayResult:
+    ok: bool
+    steps: int
+    divergence: str | None = None
+    final: Any = None
+
+
+def replay(trace: Trace, model: Any) -> ReplayResult:
+    """Replay ``trace`` through ``model``; the first step whose observation differs is reported."""
+    state = model.initial()[0]
+    for i, st in enumerate(trace.steps, 1):
+        try:
+            state, obs = model.step(state, st.action)
+        except ActionError as e:
+            return ReplayResult(False, i - 1, f"step {i} ({st.action.label()}): not enabled: {e}", state)
+        except MemhpError:
+            raise
+        if obs.core() != st.obs.core():
+            return ReplayResult(False, i - 1, f"step {i} ({st.action.label()}): expected "
+                                f"{describe(st.obs)}, got {describe(obs)}", state)
+    return ReplayResult(True, len(trace.steps), None, state)
+
+
+def node_changes(pre: Any, post: Any) -> list[str]:
+    out = []
+    for n, (a, b) in enumerate(zip(pre.nodes, post.nodes)):
+        for flag in sorted(a.flags ^ b.flags):
+            out.append(f"node{n} {'+' if flag in b.flags else '-'}{flag}")
+        if a.online != b.online:
+            out.append(f"node{n} {'online' if b.online else 'offline'}")
+    return out
