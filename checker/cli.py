@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explore", help="explicit-state exploration; shortest counterexamples")
     common(e)
     e.add_argument("--max-depth", type=int, default=None)
-    e.add_argument("--impl", help="a patched kernel mirror (.py file or dotted module): explore it")
+    e.add_argument("--impl", help="explore a patched kernel mirror (.py file or dotted module), or 'mirror' for the base one")
     e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
 
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
@@ -119,6 +119,13 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
     result = RunResult("verify", w.profile, w.name)
     codes = []
     expected: set[tuple[str, str]] = set()
+    stateful = None
+    if "hypothesis" in engines and "explore" in engines and baseline is not None:
+        # the lockstep test runs on the other core while the explorer runs; it is told the
+        # pinned findings, which the explorer then confirms or refutes
+        expected = {(f["invariant"], f["cause"]) for f in baseline["findings"]
+                    if f["profile"] == w.profile and f["world"] == w.name}
+        stateful = _Background(w, budget, frozenset(expected), seed)
     if "explore" in engines:
         t0 = time.monotonic()
         res = explore(model, max_depth=max_depth, progress=progress)
@@ -128,7 +135,7 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         result.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
         result.invariants += verdicts(model, res, max_depth)
         result.findings = _findings(w, model, res)
-        expected = set(res.hits)
+        expected |= set(res.hits)
         if res.complete:
             for inv in result.invariants:
                 if inv.engine == "explore" and not inv.twin_reached:
@@ -145,37 +152,89 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         elif result.findings:
             codes.append(EXIT_VIOLATION)
     if "hypothesis" in engines:
-        from checker.stateful import run_stateful
-
         t0 = time.monotonic()
-        sr = run_stateful(w, profile=budget, expected=frozenset(expected), seed=seed)
-        result.timings["hypothesis"] = time.monotonic() - t0
-        bound = f"{sr.examples}x{sr.steps}"
-        failed = sr.failure
-        for name in applicable(model):
-            from spec.invariants import BY_NAME
-
-            inv = BY_NAME[name]
-            if failed == name:
-                from checker.traces import Trace, replay
-                from checker.model import SpecModel as _SM
-
-                trace = _trace_from_actions(w, sr.trace)
-                result.invariants.append(InvariantResult(name, inv.seed_section, "hypothesis",
-                                                         "violated", bound, trace, sr.message))
-                codes.append(EXIT_VIOLATION)
-                _ = (Trace, replay, _SM)
-            else:
-                result.invariants.append(InvariantResult(name, inv.seed_section, "hypothesis",
-                                                         "sampled", bound))
-        if failed == "lockstep":
-            codes.append(EXIT_VIOLATION)
-            result.notes.append(f"the kernel mirror and the spec diverge: {sr.message}")
-        elif failed and failed not in applicable(model):
-            codes.append(EXIT_VIOLATION)
-            result.notes.append(f"Hypothesis failed: {sr.message}")
+        sr = stateful.result() if stateful is not None else _stateful(w, budget, expected, seed)
+        result.timings["hypothesis"] = sr.seconds if stateful is not None else time.monotonic() - t0
+        codes += _hypothesis_verdicts(w, model, sr, expected, result)
     result.exit = combine_exit(codes)
     return result
+
+
+def _stateful(w: Any, budget: str, expected: set[tuple[str, str]], seed: int) -> Any:
+    from checker.stateful import run_stateful
+
+    return run_stateful(w, profile=budget, expected=frozenset(expected), seed=seed)
+
+
+class _Background:
+    """run_stateful in a forked process (the machine has two cores); falls back to running it
+    in this process where fork is not available."""
+
+    def __init__(self, w: Any, budget: str, expected: frozenset[tuple[str, str]], seed: int) -> None:
+        import multiprocessing as mp
+
+        self.args = (w, budget, set(expected), seed)
+        try:
+            ctx = mp.get_context("fork")
+        except ValueError:
+            self.proc = None
+            return
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_background_main, args=(child, *self.args), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def result(self) -> Any:
+        if self.proc is None:
+            return _stateful(*self.args)
+        try:
+            kind, value = self.conn.recv()
+        except EOFError:
+            kind, value = "error", "the lockstep process died without a result"
+        self.proc.join()
+        if kind == "error":
+            raise MemhpError(f"hypothesis engine: {value}")
+        return value
+
+
+def _background_main(conn: Any, w: Any, budget: str, expected: set[tuple[str, str]], seed: int) -> None:
+    try:
+        conn.send(("ok", _stateful(w, budget, expected, seed)))
+    except BaseException as e:  # report, never hang the parent
+        conn.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        conn.close()
+
+
+def _hypothesis_verdicts(w: Any, model: Any, sr: Any, expected: set[tuple[str, str]],
+                         result: RunResult) -> list[int]:
+    from checker.explore import applicable
+    from spec.invariants import BY_NAME
+
+    codes = []
+    bound = sr.bound
+    for name in applicable(model):
+        inv = BY_NAME[name]
+        if sr.failure == name:
+            trace = _trace_from_actions(w, sr.trace)
+            trace.invariant, trace.cause, trace.message = name, sr.cause, sr.message
+            result.invariants.append(InvariantResult(name, inv.seed_section, "hypothesis",
+                                                     "violated", bound, trace, sr.message,
+                                                     sr.cause or ""))
+            if (name, sr.cause) not in expected:
+                codes.append(EXIT_VIOLATION)
+        else:
+            known = sorted(c for n, c in expected if n == name)
+            note = (f"no violation besides the known findings ({', '.join(known)})" if known else "")
+            result.invariants.append(InvariantResult(name, inv.seed_section, "hypothesis",
+                                                     "sampled", bound, None, note))
+    if sr.failure == "lockstep":
+        codes.append(EXIT_VIOLATION)
+        result.notes.append(f"the kernel mirror and the spec diverge: {sr.message}")
+    elif sr.failure and sr.failure not in applicable(model):
+        codes.append(EXIT_VIOLATION)
+        result.notes.append(f"Hypothesis failed: {sr.message}")
+    return codes
 
 
 def _trace_from_actions(w: Any, actions: list[Any]) -> Any:
@@ -250,7 +309,10 @@ def _cmd_explore(args: Any) -> int:
     from checker.model import MirrorModel, SpecModel, load_impl
 
     w = _world(args)
-    model: Any = SpecModel(w) if not args.impl else MirrorModel(w, load_impl(args.impl))
+    if not args.impl:
+        model: Any = SpecModel(w)
+    else:
+        model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
     res = explore(model, max_depth=args.max_depth,
                   progress=_progress(sys.stderr.isatty() and not args.json))
     if sys.stderr.isatty() and not args.json:

@@ -59,7 +59,8 @@ def explore(model: Any, max_depth: int | None = None, stop_on: set[str] | None =
     violated (the result is then not complete)."""
     t0 = time.monotonic()
     res = ExploreResult()
-    monitor = Monitor(model.world, model.profile, model.threads)
+    monitor = Monitor(model.world, model.profile, model.threads,
+                      getattr(model, "view_from_machine", False))
     parent: dict[Hashable, tuple[Hashable | None, Action | None, Observation | None, Any]] = {}
     queue: deque[tuple[Hashable, Any, Any, int]] = deque()
 
@@ -130,10 +131,8 @@ def explore(model: Any, max_depth: int | None = None, stop_on: set[str] | None =
 
 
 def _trace(model: Any, parent: dict[Hashable, Any], hit: Hit) -> Trace:
+    """The path from the initial state to ``hit.key``, then the violating transition."""
     steps: list[TraceStep] = []
-    if hit.action is not None and hit.obs is not None:
-        pre = parent[hit.key][3]
-        steps.append(TraceStep(hit.action, hit.obs))
     key = hit.key
     while key is not None:
         pkey, a, obs, post = parent[key]
@@ -141,10 +140,8 @@ def _trace(model: Any, parent: dict[Hashable, Any], hit: Hit) -> Trace:
             steps.append(TraceStep(a, obs, _notes(parent[pkey][3], post)))
         key = pkey
     steps.reverse()
-    if hit.action is not None and len(steps) >= 1:
-        pre = parent[hit.key][3]
-        # the violating step's post machine is not stored; node changes show on replay
-        _ = pre
+    if hit.action is not None and hit.obs is not None:
+        steps.append(TraceStep(hit.action, hit.obs))
     v = hit.violation
     return Trace(model.profile.name, model.world, steps, v.invariant, v.cause, v.message)
 

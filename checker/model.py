@@ -12,7 +12,7 @@ from typing import Any, Hashable, Iterable, Protocol
 from spec.actions import Action, Observation
 from spec.config import World
 from spec.profiles import Profile
-from spec.state import Machine, State, evolve
+from spec.state import Machine, Op
 from spec.sysfs import View
 
 
@@ -36,6 +36,9 @@ class Model(Protocol):
     def key(self, state: Any) -> Hashable: ...
 
 
+_COUNT = Op._fields.index("count")
+
+
 class SpecModel:
     """The spec of ``profile`` (default: the world's) on ``world``: states are spec States."""
 
@@ -48,6 +51,7 @@ class SpecModel:
         self.spec = Spec(world, self.profile)
         self.threads = self.spec.threads
         self.name = f"spec:{self.profile.name}"
+        self.view_from_machine = True
 
     def initial(self) -> list[Any]:
         return [self.spec.initial()]
@@ -72,9 +76,10 @@ class SpecModel:
     def key(self, state: Any) -> Hashable:
         """States that differ only in the byte counts that writes in flight will return are
         explored once: the count shows only in the final ``ret``, and no invariant reads it."""
-        if any(op is not None and op.count for op in state.threads):
-            return State(state.machine, tuple(None if op is None else evolve(op, count=0)
-                                             for op in state.threads))
+        threads = state.threads
+        if any(op is not None and op.count for op in threads):
+            return (state.machine, tuple(op if op is None or not op.count else
+                                         op[:_COUNT] + (0,) + op[_COUNT + 1:] for op in threads))
         return state  # type: ignore[no-any-return]
 
 

@@ -75,7 +75,8 @@ class Trace:
                     if not (isinstance(obs.point, str) and all(v is None or isinstance(v, str) for v in (obs.thread, obs.read))
                             and (obs.ret is None or type(obs.ret) is int)):
                         raise TypeError("obs: point, thread and read must be strings and ret an integer")
-                    steps.append(TraceStep(Action.from_json(st["action"]), obs))
+                    notes = {k: v for k, v in st["obs"].items() if k != "calls" and isinstance(v, (dict, list))}
+                    steps.append(TraceStep(Action.from_json(st["action"]), obs, notes))
                 except (KeyError, TypeError, ValueError, AttributeError, ActionError) as e:
                     raise TraceError(f"{source}: steps[{i}] is malformed ({e})") from None
             v = data.get("violation") or {}

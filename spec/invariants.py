@@ -24,7 +24,9 @@ from spec.actions import (
 )
 from spec.config import World
 from spec.profiles import Profile
-from spec.state import KERNEL_ZONES, PAGES_ONLINE, PAGES_RESERVED, Machine, evolve, _Hashed
+from typing import NamedTuple
+
+from spec.state import KERNEL_ZONES, PAGES_ONLINE, PAGES_RESERVED, Machine, evolve
 from spec.sysfs import View
 
 
@@ -113,8 +115,7 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class OpTrack(_Hashed):
+class OpTrack(NamedTuple):
     """What the monitor knows of one thread's operation in flight."""
 
     kind: str
@@ -131,13 +132,11 @@ class OpTrack(_Hashed):
     seen_going: frozenset[str] = frozenset()
     ok_going: frozenset[str] = frozenset()
     closers: frozenset[str] = frozenset()
-    was_online: bool = False  # the block's memory was allocatable when GOING_OFFLINE began
     disturbed: bool = False
     pending_nid: int = -2  # status_change_nid of the open GOING (to judge the flip)
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorState(_Hashed):
+class MonitorState(NamedTuple):
     ops: tuple[OpTrack | None, ...]
 
 
@@ -152,8 +151,13 @@ class Monitor:
     """A pure observer of one world under one profile: ``initial`` and ``step`` return the new
     monitor state, the violations found and the twins (invariant names) reached."""
 
-    def __init__(self, world: World, profile: Profile, threads: tuple[str, ...]) -> None:
+    def __init__(self, world: World, profile: Profile, threads: tuple[str, ...],
+                 view_from_machine: bool = False) -> None:
+        """``view_from_machine``: the model's sysfs view is a function of its Machine (true of
+        the spec), so state checks can be computed once per machine."""
         self.world, self.profile, self.threads = world, profile, threads
+        self.view_from_machine = view_from_machine
+        self._cache: dict[object, tuple[tuple[Violation, ...], frozenset[str]]] = {}
         self.chain = tuple(c.name for c in world.chain())
         self.slub = any(c.kind == "slub" for c in world.callbacks)
         self.mem_flag = "N_HIGH_MEMORY" if profile.online_gated else "N_MEMORY"
@@ -166,8 +170,8 @@ class Monitor:
         self.boot_slub = m.slub_nodes
         v: list[Violation] = []
         twins: set[str] = set()
-        self._quiescent(m, view, "init", v, twins)
-        self._always(m, None, v, twins, "init")
+        self._quiescent(m, view, v, twins)
+        self._always(m, frozenset(), v, twins)
         return MonitorState(tuple(None for _ in self.threads)), v, twins
 
     def step(self, ms: MonitorState, pre: Machine, a: Action, obs: Observation, post: Machine,
@@ -180,10 +184,13 @@ class Monitor:
             i = self.world.block_index(a.block)  # type: ignore[arg-type]
             b = pre.blocks[i]
             label = a.kind if a.kind != "write" else "write"
-            ops[t] = OpTrack(a.kind, i, label, b.state,
-                             b.online_type if self.profile.online_types else "")
-        for k, op in enumerate(ops):  # another thread changed this op's block: note it
-            if op is not None and k != t and pre.blocks[op.block] != post.blocks[op.block]:
+            write = a.kind == "write"  # only a write's own effect is judged against its start
+            ops[t] = OpTrack(a.kind, i, label, b.state if write else 0,
+                             b.online_type if write and self.profile.online_types else "")
+        for k, op in enumerate(ops):  # another thread changed this write's block: note it
+            if (op is not None and k != t and op.kind == "write" and not op.disturbed
+                    and (pre.blocks[op.block].state, pre.blocks[op.block].online_type)
+                    != (post.blocks[op.block].state, post.blocks[op.block].online_type)):
                 ops[k] = evolve(op, disturbed=True)
         if obs.read is not None and a.block is not None and a.file == "state":
             self._read(ops, a, obs.read, v, twins)
@@ -200,9 +207,11 @@ class Monitor:
                                "a notifier event outside any operation"))
         label = (ops[t].label if t is not None and ops[t] is not None else
                  ms.ops[t].label if t is not None and ms.ops[t] is not None else a.kind)
-        self._always(post, ops, v, twins, label)
+        busy = frozenset(op.block for op in ops if op is not None)
+        self._cached(("always", post, busy), lambda vv, tt: self._always(post, busy, vv, tt), v, twins)
         if quiescent:
-            self._quiescent(post, view(), label, v, twins)
+            key = ("quiescent", post) if self.view_from_machine else None
+            self._cached(key, lambda vv, tt: self._quiescent(post, view(), vv, tt), v, twins)
         return MonitorState(tuple(ops)), v, twins
 
     # --- history checks -------------------------------------------------------------------
@@ -249,9 +258,7 @@ class Monitor:
                     v.append(Violation("notifier_protocol", cause,
                                        f"{ev} in an operation that already delivered "
                                        f"{op.open_event or op.closed_by}"))
-                op = evolve(op, open_event=ev, pending_nid=call.status_change_nid,
-                            was_online=(ev == "MEM_GOING_OFFLINE" and not op.disturbed and
-                                        pre.blocks[op.block].pages == PAGES_ONLINE))
+                op = evolve(op, open_event=ev, pending_nid=call.status_change_nid)
                 self._nid(op, call, pre, post, cause, v, twins)
             op = evolve(op, seen_going=op.seen_going | {cb})
             if not notifier_to_errno(call.ret) and not call.ret & NOTIFY_STOP_MASK:
@@ -269,7 +276,7 @@ class Monitor:
                                    f"{ev} reached {cb}, which never got {going}"))
             if op.closed_by and not run:
                 twins.add("notifier_protocol")
-        self._alloc(op, call, cause, v, twins)
+        self._alloc(op, call, post.blocks[op.block].pages, cause, v, twins)
         return evolve(op, had_calls=True, run_event=ev, run=run + (cb,), run_last_ret=call.ret)
 
     def _chain_done(self, op: OpTrack, v: list[Violation]) -> None:
@@ -278,7 +285,7 @@ class Monitor:
             v.append(Violation("chain_order", f"{op.label}:{op.run_event}",
                                f"{op.run_event} stopped after {op.run[-1]} without NOTIFY_STOP_MASK"))
 
-    def _alloc(self, op: OpTrack, call: object, cause: str, v: list[Violation],
+    def _alloc(self, op: OpTrack, call: object, pages: str, cause: str, v: list[Violation],
                twins: set[str]) -> None:
         from spec.actions import NotifierCall
         assert isinstance(call, NotifierCall)
@@ -296,7 +303,9 @@ class Monitor:
             if alloc:
                 v.append(Violation("alloc_going_offline", cause, f"{ev} with pages still allocatable"))
         elif ev == "MEM_CANCEL_OFFLINE":
-            if op.was_online and not op.disturbed:
+            # memory that was online is isolated (or already back) by now; memory that never
+            # was (reserved pages of a block never onlined) is promised nothing
+            if pages != PAGES_RESERVED:
                 twins.add("alloc_cancel_offline")
                 if not alloc:
                     v.append(Violation("alloc_cancel_offline", cause,
@@ -379,15 +388,29 @@ class Monitor:
             v.append(Violation("rejected_write", cause, f"a write refused with -EINVAL {what}"))
 
     # --- state checks ---------------------------------------------------------------------
-    def _always(self, m: Machine, ops: list[OpTrack | None] | None, v: list[Violation],
-                twins: set[str], label: str) -> None:
+    def _cached(self, key: object, fn: Callable[[list[Violation], set[str]], None],
+                v: list[Violation], twins: set[str]) -> None:
+        """State checks depend only on ``key``: compute them once per key."""
+        if key is None:
+            fn(v, twins)
+            return
+        hit = self._cache.get(key)
+        if hit is None:
+            vv: list[Violation] = []
+            tt: set[str] = set()
+            fn(vv, tt)
+            hit = self._cache[key] = (tuple(vv), frozenset(tt))
+        v.extend(hit[0])
+        twins.update(hit[1])
+
+    def _always(self, m: Machine, busy: frozenset[int], v: list[Violation],
+                twins: set[str]) -> None:
         for i, b in enumerate(m.blocks):  # what a read of state would return now
             if b.registered and b.state not in (MEM_ONLINE, MEM_OFFLINE):
-                busy = ops is not None and any(op is not None and op.block == i for op in ops)
-                if b.state == MEM_GOING_OFFLINE and busy:
+                if b.state == MEM_GOING_OFFLINE and i in busy:
                     twins.add("state_strings")
                 else:
-                    v.append(Violation("state_strings", f"{label}:state",
+                    v.append(Violation("state_strings", "going-offline",
                                        f"memory{self.world.blocks[i].id}/state reads "
                                        f"{STATE_TEXT.get(b.state, b.state)!r} with no operation on it"))
         if not self.slub:
@@ -403,8 +426,7 @@ class Monitor:
             if live and n in m.slub_nodes and n not in self.boot_slub:
                 twins.add("slub_structures")
 
-    def _quiescent(self, m: Machine, view: View, label: str, v: list[Violation],
-                   twins: set[str]) -> None:
+    def _quiescent(self, m: Machine, view: View, v: list[Violation], twins: set[str]) -> None:
         from spec.invariants_sysfs import check_sysfs
         w = self.world
         for n, node in enumerate(m.nodes):
@@ -436,7 +458,7 @@ class Monitor:
                                    f"{'gone' if not b.present else b.pages}"))
             elif b.state == MEM_ONLINE and s.boot == "absent":
                 twins.add("state_matches_memory")
-        check_sysfs(w, self.profile, m, view, label, v, twins)
+        check_sysfs(w, self.profile, m, view, v, twins)
 
 
 _ = (MEM_GOING_OFFLINE, MEM_OFFLINE)

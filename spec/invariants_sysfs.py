@@ -38,7 +38,7 @@ def _hex(view: View, path: str) -> int | None:
         return None
 
 
-def check_sysfs(w: World, p: Profile, m: Machine, view: View, label: str,
+def check_sysfs(w: World, p: Profile, m: Machine, view: View,
                 v: list["Violation"], twins: set[str]) -> None:
     from spec.invariants import Violation
 

@@ -12,8 +12,7 @@ allocatable), per-zone counters (derived from the blocks), kswapd/kcompactd, zon
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from spec.actions import MEM_OFFLINE, MEM_ONLINE
 from spec.config import World
@@ -24,41 +23,16 @@ PAGES_ISOLATED = "isolated"
 PAGES_ONLINE = "online"
 KERNEL_ZONES = ("DMA", "DMA32", "Normal")
 
-T = TypeVar("T")
-
-
-class _Hashed:
-    """Frozen records hashed once: states are hashed many times by the explorer."""
-
-    __slots__ = ("_hash",)
-
-    def __hash__(self) -> int:
-        try:
-            return self._hash  # type: ignore[attr-defined, no-any-return]
-        except AttributeError:
-            h = hash(tuple([getattr(self, n) for n in _names(type(self))]))
-            object.__setattr__(self, "_hash", h)
-            return h
-
-
-_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _names(cls: type) -> tuple[str, ...]:
-    names = _NAMES.get(cls)
-    if names is None:
-        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    return names
+T = TypeVar("T", bound=tuple)  # type: ignore[type-arg]
 
 
 def evolve(obj: T, **changes: Any) -> T:
-    """``dataclasses.replace`` for the records of this module, without its per-call overhead."""
-    cls = type(obj)
-    return cls(*[changes[n] if n in changes else getattr(obj, n) for n in _names(cls)])
+    """A copy of a record with some fields changed (records are NamedTuples: hashed and
+    compared in C, which the explorer does millions of times)."""
+    return obj._replace(**changes)  # type: ignore[attr-defined, no-any-return]
 
 
-@dataclass(frozen=True, slots=True)
-class Block(_Hashed):
+class Block(NamedTuple):
     """One memory block of the world (index = position in ``World.blocks``).
 
     ``present``: the firmware range is physically there. ``registered``: the memory block device
@@ -79,8 +53,7 @@ class Block(_Hashed):
     backlinks: frozenset[int]
 
 
-@dataclass(frozen=True, slots=True)
-class Node(_Hashed):
+class Node(NamedTuple):
     """``online``: N_ONLINE (the node is registered in sysfs). ``present_pages``:
     ``node_present_pages()``. ``flags``: the node-state bits hotplug maintains."""
 
@@ -89,8 +62,7 @@ class Node(_Hashed):
     flags: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class Machine(_Hashed):
+class Machine(NamedTuple):
     blocks: tuple[Block, ...]
     nodes: tuple[Node, ...]
     #: nodes for which SLUB keeps per-node structures (kmem_cache_node / slab_nodes).
@@ -107,8 +79,7 @@ class Machine(_Hashed):
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Op(_Hashed):
+class Op(NamedTuple):
     """The spec's record of an operation in flight on one thread (spec-internal).
 
     ``kind``: write / hotadd / hotremove; ``req``: online or offline; ``via``: state, online or
@@ -137,19 +108,14 @@ class Op(_Hashed):
     stale: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class State(_Hashed):
+class State(NamedTuple):
     machine: Machine
     #: one entry per thread in ``thread_names`` order: the op in flight, or None when idle.
-    threads: tuple[Op | None, ...] = field(default=())
+    threads: tuple[Op | None, ...] = ()
 
     @property
     def quiescent(self) -> bool:
         return all(t is None for t in self.threads)
-
-
-for _cls in (Block, Node, Machine, Op, State):
-    _cls.__hash__ = _Hashed.__hash__  # type: ignore[method-assign]
 
 
 def thread_names(world: World) -> tuple[str, ...]:
