@@ -15,14 +15,15 @@ world does not enumerate reads), applies it to both, and then
    start actions and runnable threads, and in quiescent states the sysfs view; a difference is
    a :class:`LockstepDivergence`.
 
-Invariants are judged before the comparison and win over it: once the two renderings diverge,
-the run goes on with the mirror alone (its own enabled actions) and still fails as an invariant
-if the mirror breaks one later; only a run that breaks no invariant reports the divergence.
-:func:`run_stateful` runs this twice when needed: first with divergences recorded but not fatal
-(so every example can reach an invariant), then, only if a divergence was seen, with divergences
-fatal, so that Hypothesis shrinks the divergence itself.
-
-Every failure carries the replayable action list (``Action.to_json``) that led to it.
+Invariants are judged before the comparison and win over it. :func:`run_stateful` runs the
+machine with divergences *recorded, not fatal*: after the first one an example goes on with the
+mirror alone (its own enabled actions), so a mirror that breaks an invariant is reported as that
+invariant even when it left the spec's path earlier; only a budget in which no invariant broke
+reports the first divergence seen (``failure == "lockstep"``). Either failure is then minimised
+(:func:`minimize`: greedy removal of chunks of actions, replayed on fresh renderings), which is
+far cheaper here than Hypothesis' shrinker on 50-step programs, and returned as a replayable
+action list (``Action.to_json``; the invariant failures replay on the mirror alone, e.g.
+``checker.traces.replay`` through ``MirrorModel(world, impl)``).
 
 Budgets (Hypothesis settings profiles, registered as ``memhp-dev``, ``memhp-ci`` and
 ``memhp-thorough`` so that Hypothesis' own ``ci`` profile is left alone): ``dev`` 20 x 20,
@@ -30,9 +31,13 @@ Budgets (Hypothesis settings profiles, registered as ``memhp-dev``, ``memhp-ci``
 ``dev`` and ``ci`` are derandomized unless a seed is given.
 
 >>> from spec.worlds import builtin_world
->>> r = run_stateful(builtin_world("default"), profile="dev", expected=KNOWN_ALL)  # doctest: +SKIP
->>> r.passed, r.bound                                                             # doctest: +SKIP
-(True, '20x20')
+>>> r = run_stateful(builtin_world("default"), profile="dev", expected=KNOWN)  # doctest: +SKIP
+>>> r.verdict, r.bound                                                        # doctest: +SKIP
+('sampled', '20x20')
+
+The machine class also runs as a plain Hypothesis test (with Hypothesis' own shrinking)::
+
+    TestLockstep = lockstep_machine(builtin_world("default"), expected=KNOWN).TestCase
 """
 
 from __future__ import annotations
@@ -41,9 +46,9 @@ import json
 import time
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from hypothesis import HealthCheck, Verbosity, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test, rule
@@ -57,8 +62,9 @@ from spec.state import Machine, State
 from spec.sysfs import View, render
 
 __all__ = [
-    "PROFILES", "InvariantFailure", "LockstepDivergence", "StatefulFailure", "StatefulResult",
-    "lockstep_machine", "run_stateful", "trace_json",
+    "PROFILES", "InvariantFailure", "Lockstep", "LockstepDivergence", "StatefulFailure",
+    "StatefulResult", "lockstep_machine", "minimize", "replay_mirror", "run_stateful",
+    "trace_json",
 ]
 
 # --- settings profiles ---------------------------------------------------------------------
@@ -92,22 +98,26 @@ def trace_json(trace: Iterable[Action]) -> str:
 class StatefulFailure(AssertionError):
     """A failed lockstep run; ``trace`` is the action list from boot to the failing step."""
 
-    kind = "failure"
-
     def __init__(self, what: str, trace: list[Action]) -> None:
         self.what = what
         self.trace = list(trace)
         super().__init__(f"{what}\nactions ({len(self.trace)}, replay with Action.from_json):\n"
                          f"{trace_json(self.trace)}")
 
+    def __reduce__(self) -> Any:  # picklable (memhp verify runs this in another process)
+        return (type(self), (self.what, self.trace))
+
 
 class InvariantFailure(StatefulFailure):
-    """The mirror broke an invariant with a (invariant, cause) that is not expected."""
+    """The mirror broke an invariant with an (invariant, cause) that is not expected."""
 
     def __init__(self, violation: Violation, trace: list[Action]) -> None:
         self.violation = violation
         super().__init__(f"invariant {violation.invariant} violated [{violation.cause}]: "
                          f"{violation.message}", trace)
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.violation, self.trace))
 
 
 class LockstepDivergence(StatefulFailure):
@@ -115,58 +125,69 @@ class LockstepDivergence(StatefulFailure):
     of them raised where the other did not."""
 
 
-# --- the state machine -----------------------------------------------------------------------
+class _Invalid(Exception):
+    """A replayed action is not enabled (a candidate of the minimiser that does not run)."""
 
-_PICK_MAX = 720720  # divisible by 1..16, so small action counts are drawn evenly
 
-class _Lockstep(RuleBasedStateMachine):
-    """Base class; :func:`lockstep_machine` binds the world, the impl and the options."""
+# --- the harness -----------------------------------------------------------------------------
 
-    world: World
-    impl: types.ModuleType | None = None
-    expected: frozenset[tuple[str, str]] = frozenset()
-    lockstep_fatal: bool = True
-    stats: dict[str, Any] = {}
+class Lockstep:
+    """The spec and the mirror of ``world`` (patched by ``impl``), driven by the same actions,
+    the mirror judged by the Monitor. ``lockstep_fatal=False``: the first divergence is kept in
+    ``diverged`` and the run goes on with the mirror alone."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, world: World, impl: types.ModuleType | None = None,
+                 expected: frozenset[tuple[str, str]] = frozenset(),
+                 lockstep_fatal: bool = True) -> None:
         from spec.kernel import Kernel
         from spec.model import Spec
 
-        w = self.world
-        self.profile = get_profile(w.profile)
-        self.spec = Spec(w, self.profile)
+        self.world, self.impl, self.expected = world, impl, expected
+        self.lockstep_fatal = lockstep_fatal
+        self.profile = get_profile(world.profile)
+        self.spec = Spec(world, self.profile)
         self.threads = self.spec.threads
         self.s: State = self.spec.initial()
-        self.k = Kernel(w, self.impl)
         self.trace: list[Action] = []
+        try:
+            self.k = Kernel(world, impl)
+        except Exception as e:  # a patched mirror that does not even boot
+            raise LockstepDivergence(f"the mirror raised at boot: {e!r}", []) from e
         self.busy: set[str] = set()  # mirror threads with an operation in flight
-        self.diverged: str | None = None
-        self.has_injector = any(c.kind == "injector" for c in w.callbacks)
-        self.stats["examples"] = self.stats.get("examples", 0) + 1
+        self.op_block: dict[str, int] = {}  # the block of each thread's operation in flight
+        self.diverged: tuple[str, list[Action]] | None = None
+        self.has_injector = any(c.kind == "injector" for c in world.callbacks)
         self.m: Machine = self.k.machine()
-        self.monitor = Monitor(w, self.profile, self.threads)
+        self.monitor = Monitor(world, self.profile, self.threads)
         view = self.k.sysfs()
         self.ms, vs, _ = self.monitor.initial(self.m, view)
         self._judge(vs)
         self._compare_state(self.s, self.m, True, view, "boot")
 
-    # --- choosing an action ---------------------------------------------------------------
-    def _extra_actions(self, m: Machine, reads_listed: bool) -> list[Action]:
-        """Reads of ``state`` (when the world does not list them) and injector settings."""
+    # --- the enabled actions ------------------------------------------------------------------
+    def _extra_actions(self, m: Machine) -> list[Action]:
+        """Reads of ``state`` where the world does not list them (of the blocks an operation is
+        under way on: a read of an idle block shows what the sysfs view, compared in every
+        quiescent state, already shows) and injector settings."""
         out: list[Action] = []
-        if not reads_listed:
+        if not self.world.reads:
+            busy = set(self.op_block.values())
             out.extend(Action("read", block=spec.id, file="state")
-                       for spec, b in zip(self.world.blocks, m.blocks) if b.registered)
+                       for spec, b in zip(self.world.blocks, m.blocks)
+                       if b.registered and spec.id in busy)
         if self.has_injector:
             for ev in ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE"):
                 for err in ("0", "-ENOMEM", "-EBUSY"):
                     out.append(Action("inject", choice=ev, text=err.encode()))
         return out
 
-    def _spec_enabled(self) -> list[tuple[Action, Any]]:
+    def enabled(self) -> list[tuple[Action, Any]]:
+        """(action, the spec's successor or None): the spec's choices while in lockstep, the
+        mirror's own once it diverged."""
+        if self.diverged:
+            return self._mirror_enabled()
         out: list[tuple[Action, Any]] = [(a, (s2, obs)) for a, s2, obs in self.spec.successors(self.s)]
-        out.extend((a, None) for a in self._extra_actions(self.s.machine, self.world.reads))
+        out.extend((a, None) for a in self._extra_actions(self.s.machine))
         return out
 
     def _mirror_enabled(self) -> list[tuple[Action, Any]]:
@@ -174,42 +195,50 @@ class _Lockstep(RuleBasedStateMachine):
         out: list[tuple[Action, Any]] = [(a, None) for a in k.start_actions()]
         for t in k.runnable():
             probe = k.clone()
-            probe.apply(Action("step", thread=t), first_choice=True)
+            try:
+                probe.apply(Action("step", thread=t), first_choice=True)
+            except Exception as e:  # the mirror crashes on its own next step
+                raise LockstepDivergence(f"the mirror raised on {t}: step: {e!r}",
+                                         self.trace + [Action("step", thread=t)]) from e
             options = probe.last_options
             if options:
                 out.extend((Action("step", thread=t, choice=c), None) for c in options)
             else:
                 out.append((Action("step", thread=t), None))
-        out.extend((a, None) for a in self._extra_actions(self.m, self.world.reads))
+        out.extend((a, None) for a in self._extra_actions(self.m))
         return out
 
-    @rule(pick=st.integers(min_value=0, max_value=_PICK_MAX))
-    def act(self, pick: int) -> None:
-        """Run one enabled action: the ``pick``-th, modulo how many there are (one draw per
-        step is much cheaper than ``st.data()``; it shrinks towards the first action)."""
-        enabled = self._mirror_enabled() if self.diverged else self._spec_enabled()
-        if not enabled:
-            return
-        a, spec_next = enabled[pick % len(enabled)]
+    # --- one action -----------------------------------------------------------------------------
+    def do(self, a: Action, spec_next: Any = None, replay: bool = False) -> None:
+        """Apply ``a`` to the mirror (judged) and, while in lockstep, to the spec (compared).
+        ``replay``: ``a`` comes from a list, not from :meth:`enabled`: an action that the
+        driving rendering does not accept raises _Invalid."""
+        if replay and not self.diverged:
+            try:
+                spec_next = self.spec.step(self.s, a)
+            except ActionError as e:
+                raise _Invalid(str(e)) from None
         self.trace.append(a)
-        self.stats["steps"] = self.stats.get("steps", 0) + 1
-        # 1. the mirror, judged on its own
         pre = self.m
         try:
             obs = self.k.apply(a)
         except ActionError as e:
             if self.diverged:
+                if replay:
+                    raise _Invalid(str(e)) from None
                 raise  # an action the mirror itself offered: a bug of this harness
             self._diverge(f"the mirror refuses {a.label()}: {e}")
-            self.trace.pop()
+            self.trace.pop()  # the mirror did not run it: the mirror-only trace goes on without
             return
         except Exception as e:  # the mirror (or a patched one) crashed
             raise LockstepDivergence(f"the mirror raised on {a.label()}: {e!r}", self.trace) from e
         if obs.thread is not None:
             if obs.ret is not None:
                 self.busy.discard(obs.thread)
+                self.op_block.pop(obs.thread, None)
             elif a.kind in ("write", "hotadd", "hotremove"):
                 self.busy.add(obs.thread)
+                self.op_block[obs.thread] = a.block  # type: ignore[assignment]
         post = self.k.machine()
         quiet = not self.busy
         view_cache: list[View] = []
@@ -224,7 +253,6 @@ class _Lockstep(RuleBasedStateMachine):
         self._judge(vs)
         if self.diverged:
             return
-        # 2. the spec, and the comparison
         try:
             if spec_next is not None:
                 s2, sobs = spec_next
@@ -240,7 +268,7 @@ class _Lockstep(RuleBasedStateMachine):
         self.s = s2
         self._compare_state(s2, post, quiet, view() if quiet else None, a.label())
 
-    # --- judging ---------------------------------------------------------------------------
+    # --- judging ---------------------------------------------------------------------------------
     def _judge(self, vs: list[Violation]) -> None:
         for v in vs:
             if (v.invariant, v.cause) not in self.expected:
@@ -250,9 +278,7 @@ class _Lockstep(RuleBasedStateMachine):
         if self.lockstep_fatal:
             raise LockstepDivergence(what, self.trace)
         if self.diverged is None:
-            self.diverged = what
-            self.stats["diverged"] = self.stats.get("diverged", 0) + 1
-            self.stats.setdefault("first_divergence", (what, list(self.trace)))
+            self.diverged = (what, list(self.trace))
 
     def _compare_state(self, s: State, m: Machine, quiet: bool, view: View | None, where: str) -> None:
         if s.machine != m:
@@ -281,10 +307,6 @@ class _Lockstep(RuleBasedStateMachine):
             self._diverge(f"runnable threads differ after {where}: spec {spec_run}, "
                           f"mirror {self.k.runnable()}")
 
-    def teardown(self) -> None:
-        if self.diverged and self.lockstep_fatal:  # pragma: no cover - raised at the step
-            raise LockstepDivergence(self.diverged, self.trace)
-
 
 def _obs(o: Observation) -> str:
     from checker.traces import describe
@@ -296,10 +318,10 @@ def _machine_diff(a: Machine, b: Machine) -> str:
     lines = []
     for i, (x, y) in enumerate(zip(a.blocks, b.blocks)):
         if x != y:
-            lines.append(f"  block[{i}]: spec {x}\n            mirror {y}")
+            lines.append(f"  block[{i}]: spec   {x}\n            mirror {y}")
     for i, (x, y) in enumerate(zip(a.nodes, b.nodes)):
         if x != y:
-            lines.append(f"  node{i}: spec {x}\n         mirror {y}")
+            lines.append(f"  node{i}: spec   {x}\n         mirror {y}")
     for name in ("slub_nodes", "inject", "locks"):
         if getattr(a, name) != getattr(b, name):
             lines.append(f"  {name}: spec {getattr(a, name)}, mirror {getattr(b, name)}")
@@ -314,18 +336,53 @@ def _view_diff(want: View, got: View) -> str:
     return "\n".join(lines[:20])
 
 
+# --- the Hypothesis state machine ---------------------------------------------------------------
+
+_PICK_MAX = 720720  # divisible by 1..16, so small action counts are drawn evenly
+
+
+class _LockstepMachine(RuleBasedStateMachine):
+    """Base class; :func:`lockstep_machine` binds the world, the impl and the options."""
+
+    world: World
+    impl: types.ModuleType | None = None
+    expected: frozenset[tuple[str, str]] = frozenset()
+    lockstep_fatal: bool = True
+    stats: dict[str, Any] = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stats["examples"] = self.stats.get("examples", 0) + 1
+        self.h = Lockstep(self.world, self.impl, self.expected, self.lockstep_fatal)
+
+    @rule(pick=st.integers(min_value=0, max_value=_PICK_MAX))
+    def act(self, pick: int) -> None:
+        """Run one enabled action: the ``pick``-th, modulo how many there are (one draw per
+        step is much cheaper than ``st.data()``; it shrinks towards the first action)."""
+        enabled = self.h.enabled()
+        if not enabled:
+            return
+        a, spec_next = enabled[pick % len(enabled)]
+        self.stats["steps"] = self.stats.get("steps", 0) + 1
+        self.h.do(a, spec_next)
+
+    def teardown(self) -> None:
+        if self.h.diverged and "first_divergence" not in self.stats:
+            self.stats["first_divergence"] = self.h.diverged
+
+
 def lockstep_machine(world: World, impl: types.ModuleType | None = None,
                      expected: Iterable[tuple[str, str]] = frozenset(),
                      lockstep_fatal: bool = True,
                      stats: dict[str, Any] | None = None) -> type[RuleBasedStateMachine]:
     """A RuleBasedStateMachine class running ``world``'s spec and mirror (patched by ``impl``)
     in lockstep. ``expected``: (invariant, cause) pairs that do not fail the run.
-    ``lockstep_fatal=False``: a divergence is recorded in ``stats`` and the run goes on with the
-    mirror alone. Run it with ``run_state_machine_as_test`` or through its ``TestCase``."""
+    ``lockstep_fatal=False``: a divergence is recorded in ``stats['first_divergence']`` and the
+    example goes on with the mirror alone. Its ``TestCase`` uses the ``ci`` budget."""
     name = "Lockstep_" + world.name.replace("-", "_") + "_" + world.profile.replace(".", "_")
     if impl is not None:
         name += "_" + getattr(impl, "__name__", "impl").rsplit(".", 1)[-1]
-    cls = type(name, (_Lockstep,), {
+    cls = type(name, (_LockstepMachine,), {
         "world": world, "impl": impl, "expected": frozenset(expected),
         "lockstep_fatal": lockstep_fatal, "stats": stats if stats is not None else {},
     })
@@ -333,12 +390,137 @@ def lockstep_machine(world: World, impl: types.ModuleType | None = None,
     return cls
 
 
+# --- replay and minimisation -----------------------------------------------------------------------
+
+def replay_mirror(world: World, impl: types.ModuleType | None, actions: Iterable[Action],
+                  expected: frozenset[tuple[str, str]] = frozenset(),
+                  where: list[int] | None = None) -> Violation | None:
+    """Run ``actions`` on a fresh mirror judged by the Monitor (no spec): the first unexpected
+    violation, or None (``where`` receives how many actions ran up to it). An action the mirror
+    refuses raises ``spec.errors.ActionError``."""
+    from spec.kernel import Kernel
+
+    profile = get_profile(world.profile)
+    k = Kernel(world, impl)
+    threads = world.writer_threads() + ("fw",)
+    monitor = Monitor(world, profile, threads)
+    m = k.machine()
+    ms, vs, _ = monitor.initial(m, k.sysfs())
+    busy: set[str] = set()
+    for v in vs:
+        if (v.invariant, v.cause) not in expected:
+            if where is not None:
+                where.append(0)
+            return v
+    for n, a in enumerate(actions, 1):
+        obs = k.apply(a)
+        if obs.thread is not None:
+            if obs.ret is not None:
+                busy.discard(obs.thread)
+            elif a.kind in ("write", "hotadd", "hotremove"):
+                busy.add(obs.thread)
+        post = k.machine()
+        ms, vs, _ = monitor.step(ms, m, a, obs, post, not busy, k.sysfs)
+        m = post
+        for v in vs:
+            if (v.invariant, v.cause) not in expected:
+                if where is not None:
+                    where.append(n)
+                return v
+    return None
+
+
+def _fails_as_invariant(world: World, impl: Any, expected: frozenset[tuple[str, str]],
+                        invariant: str | None = None) -> Any:
+    """The minimiser's test: the actions run on the mirror and break an unexpected invariant
+    (``invariant``, or any); returns the prefix up to the first violation."""
+    def test(actions: list[Action]) -> list[Action] | None:
+        found: list[int] = []
+        try:
+            v = replay_mirror(world, impl, actions, expected, found)
+        except Exception:  # noqa: BLE001 - not enabled (ActionError) or a crash: not this failure
+            return None
+        if v is not None and (invariant is None or v.invariant == invariant):
+            return actions[:found[0]] if found else actions
+        return None
+    return test
+
+
+def _fails_as_lockstep(world: World, impl: Any, expected: frozenset[tuple[str, str]]) -> Any:
+    def test(actions: list[Action]) -> list[Action] | None:
+        try:
+            h = Lockstep(world, impl, expected, lockstep_fatal=True)
+            for a in actions:
+                h.do(a, replay=True)
+        except LockstepDivergence as e:
+            return e.trace
+        except (_Invalid, InvariantFailure, ActionError):
+            return None
+        return None
+    return test
+
+
+def _operations(actions: list[Action]) -> list[list[int]]:
+    """The indexes of each operation: a start action (write, hotadd, hotremove) and the steps
+    of its thread up to that thread's next start."""
+    ops: list[list[int]] = []
+    current: dict[str | None, list[int]] = {}
+    for i, a in enumerate(actions):
+        if a.kind in ("write", "hotadd", "hotremove"):
+            current[a.thread] = [i]
+            ops.append(current[a.thread])
+        elif a.kind == "step" and a.thread in current:
+            current[a.thread].append(i)
+    return ops
+
+
+def minimize(actions: list[Action], fails: Any, budget_s: float = 20.0) -> list[Action]:
+    """Greedy delta debugging: drop whole operations (a start and its thread's steps), then
+    chunks of actions (halves, quarters, ... single ones), as long as ``fails(candidate)``
+    still returns a failing trace (which may end earlier than the candidate); until nothing
+    more goes or ``budget_s`` seconds passed."""
+    t0 = time.monotonic()
+    best = fails(list(actions)) or list(actions)
+
+    def left() -> bool:
+        return time.monotonic() - t0 < budget_s
+
+    improved = True
+    while improved and left():
+        improved = False
+        for op in reversed(_operations(best)):  # later operations first: they rarely matter
+            if not left():
+                break
+            drop = set(op)
+            cand = [a for i, a in enumerate(best) if i not in drop]
+            got = fails(cand) if cand else None
+            if got is not None and len(got) < len(best):
+                best, improved = got, True
+                break
+        if improved:
+            continue
+        chunk = max(1, len(best) // 2)
+        while chunk >= 1 and left():
+            i, changed = 0, False
+            while i < len(best) and left():
+                cand = best[:i] + best[i + chunk:]
+                got = fails(cand) if cand else None
+                if got is not None and len(got) < len(best):
+                    best, changed, improved = got, True, True
+                else:
+                    i += chunk
+            if not changed:
+                chunk //= 2
+    return best
+
+
 # --- running it programmatically ----------------------------------------------------------------
 
 @dataclass
 class StatefulResult:
     """The outcome of :func:`run_stateful`. ``failure``: the invariant broken, ``"lockstep"``
-    for a divergence (or a crash of either rendering), None when the run passed."""
+    for a divergence (or a crash of either rendering), None when the run passed. ``trace``:
+    the minimised action list of the failure."""
 
     examples: int
     steps: int
@@ -350,6 +532,7 @@ class StatefulResult:
     profile: str = "ci"
     seconds: float = 0.0
     total_steps: int = 0
+    original_length: int = 0
 
     @property
     def bound(self) -> str:
@@ -363,7 +546,12 @@ class StatefulResult:
 
 def _settings_for(profile: str | settings, seed: int | None) -> settings:
     base = PROFILES[profile] if isinstance(profile, str) else profile
-    kw: dict[str, Any] = {"verbosity": Verbosity.quiet}
+    kw: dict[str, Any] = {
+        "verbosity": Verbosity.quiet,
+        # Hypothesis' shrinker is replaced by `minimize` (much cheaper on these programs)
+        "phases": (Phase.explicit, Phase.reuse, Phase.generate),
+        "report_multiple_bugs": False,
+    }
     if seed is not None:
         kw["derandomize"] = False
     return settings(base, **kw)
@@ -375,15 +563,15 @@ def _run(cls: type[RuleBasedStateMachine], sets: settings, seed: int | None) -> 
         test = hypothesis_seed(seed)(test)
     try:
         test()
+    except (KeyboardInterrupt, SystemExit):
+        raise
     except BaseException as e:  # noqa: BLE001 - classified by the caller
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
-            raise
-        return e
+        return _pick(e)
     return None
 
 
 def _pick(e: BaseException) -> BaseException:
-    """From Hypothesis' report of several bugs, the one to report: an invariant first."""
+    """From a group of failures, the one to report: an invariant first."""
     if isinstance(e, BaseExceptionGroup):
         flat = list(_flatten(e))
         for kind in (InvariantFailure, LockstepDivergence, StatefulFailure):
@@ -404,41 +592,67 @@ def _flatten(e: BaseException) -> Iterable[BaseException]:
 
 def run_stateful(world: World, impl: types.ModuleType | None = None, profile: str = "ci",
                  expected: Iterable[tuple[str, str]] = frozenset(),
-                 seed: int | None = None) -> StatefulResult:
-    """Run the lockstep machine under a budget (``dev``, ``ci``, ``thorough``) and classify the
-    outcome. The mirror's invariants are judged first (with divergences not fatal); only if no
-    invariant broke and a divergence was seen is the run repeated with divergences fatal."""
+                 seed: int | None = None, minimize_s: float = 20.0) -> StatefulResult:
+    """Run the lockstep machine under a budget (``dev``, ``ci``, ``thorough``, or a
+    ``hypothesis.settings``) and classify the outcome; ``expected``: the (invariant, cause)
+    pairs that do not fail it (an unmodified profile's known findings); ``seed``: a fixed
+    Hypothesis seed (default: derandomized for dev and ci). The failing trace is minimised for
+    at most ``minimize_s`` seconds."""
     t0 = time.monotonic()
     sets = _settings_for(profile, seed)
     expected = frozenset(expected)
     stats: dict[str, Any] = {}
     cls = lockstep_machine(world, impl, expected, lockstep_fatal=False, stats=stats)
     err = _run(cls, sets, seed)
-    examples, total = stats.get("examples", 0), stats.get("steps", 0)
-    if err is None and stats.get("diverged"):
-        stats2: dict[str, Any] = {}
-        cls2 = lockstep_machine(world, impl, expected, lockstep_fatal=True, stats=stats2)
-        err = _run(cls2, sets, seed)
-        if err is None:  # not reproduced (should not happen): report the divergence seen
-            what, trace = stats["first_divergence"]
-            err = LockstepDivergence(what, trace)
-    res = StatefulResult(examples=examples, steps=sets.stateful_step_count, passed=err is None,
-                         profile=profile if isinstance(profile, str) else "custom",
-                         total_steps=total)
+    # examples run (an example Hypothesis discards as too large is counted by the machine but
+    # not by Hypothesis' budget)
+    examples = min(stats.get("examples", 0), sets.max_examples)
+    res = StatefulResult(examples=examples, steps=sets.stateful_step_count,
+                         passed=True, profile=profile if isinstance(profile, str) else "custom",
+                         total_steps=stats.get("steps", 0))
+    if err is None and "first_divergence" in stats:
+        what, trace = stats["first_divergence"]
+        err = LockstepDivergence(what, trace)
     if err is not None:
-        e = _pick(err)
-        if isinstance(e, InvariantFailure):
-            res.failure, res.cause = e.violation.invariant, e.violation.cause
-        else:
+        res.passed = False
+        if isinstance(err, InvariantFailure):
+            v = err.violation
+            res.failure, res.cause = v.invariant, v.cause
+            res.original_length = len(err.trace)
+            # minimised towards the shortest failure of any unexpected invariant: a mutant that
+            # breaks several is reported by the one it breaks first on the shortest path found
+            trace = minimize(err.trace, _fails_as_invariant(world, impl, expected), minimize_s)
+            got = replay_mirror(world, impl, trace, expected)
+            if got is not None:
+                v = got
+                res.failure, res.cause = v.invariant, v.cause
+            res.trace = trace
+            res.message = str(InvariantFailure(v, trace))
+        elif isinstance(err, LockstepDivergence):
             res.failure = "lockstep"
-        res.trace = list(getattr(e, "trace", []))
-        res.message = str(e) if isinstance(e, StatefulFailure) else f"{type(e).__name__}: {e}"
+            res.original_length = len(err.trace)
+            trace = minimize(err.trace, _fails_as_lockstep(world, impl, expected), minimize_s)
+            what = err.what
+            try:
+                h = Lockstep(world, impl, expected, lockstep_fatal=True)
+                for a in trace:
+                    h.do(a, replay=True)
+            except LockstepDivergence as e2:
+                what = e2.what
+            except Exception:  # noqa: BLE001 - keep the unminimised description
+                trace = err.trace
+            res.trace = trace
+            res.message = str(LockstepDivergence(what, trace))
+        else:  # Hypothesis itself (flaky, unsatisfiable, ...) or a crash outside the harness
+            res.failure = "lockstep"
+            res.message = f"{type(err).__name__}: {err}"
     res.seconds = time.monotonic() - t0
     return res
 
 
 def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - a developer's entry point
-    """``python -m checker.stateful [WORLD] [PROFILE] [--impl FILE] [--seed N]``."""
+    """``python -m checker.stateful [WORLD] [--budget B] [--profile P] [--impl FILE] [--seed N]
+    [--expect FILE]``."""
     import argparse
 
     from checker.model import load_impl
@@ -456,9 +670,12 @@ def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - a develop
     if ns.profile:
         w = w.with_profile(ns.profile)
     impl = load_impl(ns.impl) if ns.impl else None
-    expected = frozenset(tuple(x) for x in json.loads(open(ns.expect).read())) if ns.expect else frozenset()
+    expected: frozenset[tuple[str, str]] = frozenset()
+    if ns.expect:
+        with open(ns.expect) as f:
+            expected = frozenset(tuple(x) for x in json.load(f))  # type: ignore[misc]
     r = run_stateful(w, impl, ns.budget, expected, ns.seed)
-    print(f"{'sampled' if r.passed else 'violated'} {r.bound} in {r.seconds:.1f}s"
+    print(f"{r.verdict} {r.bound} in {r.seconds:.1f}s"
           + (f": {r.failure} [{r.cause}]" if r.failure else ""))
     if r.message:
         print(r.message)
@@ -467,6 +684,3 @@ def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - a develop
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(_main())
-
-
-_: Callable[..., Any] = _main

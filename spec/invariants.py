@@ -356,7 +356,8 @@ class Monitor:
         b0, b1 = pre.blocks[op.block], post.blocks[op.block]
         if b0.present and not b1.present:
             twins.add("remove_only_offline")
-            if b0.state != MEM_OFFLINE:
+            own_offline = b0.state == MEM_GOING_OFFLINE and op.closed_by == "MEM_OFFLINE"
+            if b0.state != MEM_OFFLINE and not own_offline:  # 6.1 offlines, then removes
                 v.append(Violation("remove_only_offline", f"{op.label}:eject",
                                    f"memory{self.world.blocks[op.block].id} ejected while its "
                                    f"state was {STATE_TEXT.get(b0.state)}"))

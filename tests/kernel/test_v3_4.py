@@ -23,8 +23,9 @@ def test_notifier_errno_conversions() -> None:
 
 def test_hotadd_creates_offline_block_and_onlines_node(k34: Kernel) -> None:
     obs = run_op(k34, hotadd(16))
-    # the release at the end of add_memory is its last shared action: no point (STEPS.md)
-    assert [o.point for o in obs] == ["wait:mem_hotplug_mutex", "lock:mem_hotplug_mutex", "ret"]
+    # taking a lock is no point of its own, and the release at the end of add_memory is its
+    # last shared action: the step after the wait runs to ret (STEPS.md)
+    assert [o.point for o in obs] == ["wait:mem_hotplug_mutex", "ret"]
     assert obs[-1].ret == 0
     m = k34.machine()
     b = m.blocks[2]
@@ -38,8 +39,8 @@ def test_online_after_hotadd_chain_order_and_nid(k34: Kernel) -> None:
     run_op(k34, hotadd(16))
     obs = run_op(k34, write("w0", 16, "online"), ["NOTIFY_OK", "0"])
     assert [o.point for o in obs] == [
-        "wait:state_mutex:memory16", "lock:state_mutex:memory16", "wait:mem_hotplug_mutex",
-        "lock:mem_hotplug_mutex", "call", "call", "call", "commit", "call", "call", "call",
+        "wait:state_mutex:memory16", "wait:mem_hotplug_mutex", "call", "call", "call",
+        "commit", "call", "call", "call",
         "unlock:mem_hotplug_mutex", "ret"]  # state_mutex's release goes on to ret
     assert calls(obs) == [("MEM_GOING_ONLINE", "slub"), ("MEM_GOING_ONLINE", "tier"),
                           ("MEM_GOING_ONLINE", "inject"), ("MEM_ONLINE", "slub"),
@@ -72,8 +73,7 @@ def test_empty_write_returns_zero(k34: Kernel) -> None:
 
 def test_offline_memory0_is_einval(k34: Kernel) -> None:
     obs = run_op(k34, write("w0", 0, "offline"))
-    assert [o.point for o in obs] == ["wait:state_mutex:memory0", "lock:state_mutex:memory0",
-                                      "going_offline", "ret"]
+    assert [o.point for o in obs] == ["wait:state_mutex:memory0", "going_offline", "ret"]
     assert obs[-1].ret == -EINVAL and not calls(obs)
     assert k34.machine().blocks[0].state == MEM_ONLINE
 
@@ -117,8 +117,8 @@ def test_cancel_offline_before_undo(k34: Kernel) -> None:
 def test_offline_success_and_migration_choices(k34: Kernel) -> None:
     _online16(k34)
     k34.apply(write("w0", 16, "offline"))
-    for _ in range(5):
-        k34.apply(step("w0"))
+    for _ in range(3):
+        k34.apply(step("w0"))              # going_offline, wait:mem_hotplug_mutex, call slub
     k34.apply(step("w0", "NOTIFY_OK"))
     o = k34.apply(step("w0", "0"))
     assert o.calls[0].event == "MEM_GOING_OFFLINE" and o.calls[0].status_change_nid == 1
@@ -137,7 +137,6 @@ def test_offline_success_and_migration_choices(k34: Kernel) -> None:
 def test_read_during_offline_shows_going_offline(k34: Kernel) -> None:
     _online16(k34)
     k34.apply(write("w0", 16, "offline"))
-    k34.apply(step("w0"))
     assert k34.apply(step("w0")).point == "going_offline"
     assert k34.apply(read(16)).read == "going-offline\n"
     assert k34.machine().blocks[2].state == MEM_GOING_OFFLINE
@@ -146,8 +145,8 @@ def test_read_during_offline_shows_going_offline(k34: Kernel) -> None:
 def test_step_needing_choice_without_one(k34: Kernel) -> None:
     run_op(k34, hotadd(16))
     k34.apply(write("w0", 16, "online"))
-    for _ in range(4):
-        k34.apply(step("w0"))              # ... lock:mem_hotplug_mutex, call slub
+    for _ in range(2):
+        k34.apply(step("w0"))              # wait:mem_hotplug_mutex, call slub
     before = (k34.machine(), k34.sysfs())
     with pytest.raises(ActionError):
         k34.apply(step("w0"))              # tier's answer is a choice
@@ -166,7 +165,7 @@ def test_choice_on_a_step_that_takes_none(k34: Kernel) -> None:
     k34.apply(write("w0", 0, "offline"))
     with pytest.raises(ActionError):
         k34.apply(step("w0", "ok"))
-    assert k34.apply(step("w0")).point == "lock:state_mutex:memory0"
+    assert k34.apply(step("w0")).point == "going_offline"
 
 
 def test_hotremove_only_offlines_pages(k34: Kernel) -> None:
@@ -185,8 +184,7 @@ def test_hotremove_only_offlines_pages(k34: Kernel) -> None:
 def test_hotremove_of_offline_block_is_ebusy(k34: Kernel) -> None:
     run_op(k34, hotadd(16))
     k34.apply(hotremove(16))
-    k34.apply(step("fw"))
-    k34.apply(step("fw"))
+    k34.apply(step("fw"))                  # call slub
     k34.apply(step("fw", "NOTIFY_OK"))
     k34.apply(step("fw", "0"))
     # reserved pages never pass check_pages_isolated: -EBUSY is forced
@@ -199,8 +197,7 @@ def test_hotremove_of_offline_block_is_ebusy(k34: Kernel) -> None:
 def test_firmware_gets_no_signal_choice(k34: Kernel) -> None:
     _online16(k34)
     k34.apply(hotremove(16))
-    k34.apply(step("fw"))
-    k34.apply(step("fw"))
+    k34.apply(step("fw"))                  # call slub
     k34.apply(step("fw", "NOTIFY_OK"))
     k34.apply(step("fw", "0"))
     k34.apply(step("fw"), first_choice=True)
@@ -210,10 +207,10 @@ def test_firmware_gets_no_signal_choice(k34: Kernel) -> None:
 def test_lock_waits(k34: Kernel) -> None:
     _online16(k34)
     k34.apply(write("w0", 16, "offline"))
-    for _ in range(3):
-        k34.apply(step("w0"))                                  # wait:mem_hotplug_mutex
+    for _ in range(2):
+        k34.apply(step("w0"))                                  # ..., wait:mem_hotplug_mutex
     k34.apply(hotremove(16))
-    assert k34.apply(step("fw")).point == "lock:mem_hotplug_mutex"
+    assert k34.apply(step("fw")).point == "call"               # took the lock, called slub
     assert k34.runnable() == ["fw"]
     with pytest.raises(ActionError):
         k34.apply(step("w0"))
@@ -238,8 +235,7 @@ def test_injector_kind_and_inject_action() -> None:
 def test_clone_replays(k34: Kernel) -> None:
     _online16(k34)
     k34.apply(write("w0", 16, "offline"))
-    k34.apply(step("w0"))
     c = k34.clone()
     assert c.machine() == k34.machine() and c.runnable() == k34.runnable()
-    c.apply(step("w0"))
+    c.apply(step("w0"))                    # takes state_mutex, sets going-offline
     assert c.machine() != k34.machine()

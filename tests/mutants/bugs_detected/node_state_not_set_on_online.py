@@ -1,8 +1,10 @@
 """Mutant (v3.4): onlining memory on a memoryless node never sets N_HIGH_MEMORY.
 
-mm/memory_hotplug.c online_pages without ``node_set_state(zone_to_nid(zone), N_HIGH_MEMORY)``:
-the node has present pages but ``has_normal_memory`` does not list it. status_change_nid still
-announces the change (so no flip goes unannounced). Breaks **node_state** (a node carries the
+mm/memory_hotplug.c online_pages converted to decide status_change_nid from the node state, as
+later kernels do (``if (!node_state(nid, N_HIGH_MEMORY))``), but without the
+``node_set_state(zone_to_nid(zone), N_HIGH_MEMORY)`` that has to go with it: node 1 gets present
+pages and ``has_normal_memory`` never lists it. Every announcement stays consistent with the
+(wrong) node state, so only the state itself is off. Breaks **node_state** (a node carries the
 memory node state exactly when it has present pages).
 """
 
@@ -16,6 +18,8 @@ from spec.kernel.structs import Gen, MemoryNotify, Point
 if TYPE_CHECKING:
     from spec.kernel.driver import Kernel
 
+N_HIGH_MEMORY = "N_HIGH_MEMORY"
+
 
 def online_pages(k: "Kernel", pfn: int, nr_pages: int) -> Gen:
     """mm/memory_hotplug.c online_pages (3.4)."""
@@ -23,7 +27,7 @@ def online_pages(k: "Kernel", pfn: int, nr_pages: int) -> Gen:
     yield from k.fn.lock_memory_hotplug(k)
     arg = MemoryNotify(pfn, nr_pages, -1, None)
     nid = k.fn.page_to_nid(k, pfn)
-    if k.fn.node_present_pages(k, nid) == 0:
+    if not k.fn.node_state(k, nid, N_HIGH_MEMORY):  # MUTANT: was !node_present_pages(nid)
         arg.status_change_nid = nid
 
     ret = yield from k.fn.memory_notify(k, MEM_GOING_ONLINE, arg)
