@@ -55,9 +55,10 @@ def test_golden_traces(verified, regen_golden: bool) -> None:
         names.add(name)
         path = GOLDEN / name
         got = f.trace.to_json()
-        if regen_golden or not path.exists():
+        if regen_golden:
             path.write_text(json.dumps(got, indent=1) + "\n")
             continue
+        assert path.exists(), f"no golden trace {name} for a finding (run with --regen-golden)"
         assert json.loads(path.read_text()) == got, f"{name} changed (run with --regen-golden)"
         assert replay(Trace.load(path), SpecModel(w)).ok
         assert replay(Trace.load(path), MirrorModel(w)).ok, f"the kernel mirror does not show {name}"
