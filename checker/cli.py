@@ -13,7 +13,7 @@ import time
 from typing import Any, Sequence
 
 from checker.results import (
-    EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, Finding, InvariantResult, RunResult,
+    EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, Finding, InvariantResult, RunResult,
     combine_exit,
 )
 from spec.errors import MemhpError
@@ -112,7 +112,7 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
                max_depth: int | None, progress: Any = None) -> RunResult:
     """The verify pipeline, shared by the CLI and the tests."""
     from checker.baseline import compare
-    from checker.explore import applicable, explore, verdicts
+    from checker.explore import explore, verdicts
     from checker.model import SpecModel
 
     model = SpecModel(w)
@@ -376,4 +376,3 @@ def _cmd_trace(args: Any) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-_ = EXIT_INCONCLUSIVE

@@ -20,7 +20,7 @@ from typing import Callable
 
 from spec.actions import (
     MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_STOP_MASK, STATE_TEXT, Action,
-    Observation, notifier_to_errno,
+    NotifierCall, Observation, notifier_to_errno,
 )
 from spec.config import World
 from spec.profiles import Profile
@@ -225,10 +225,8 @@ class Monitor:
             v.append(Violation("state_strings", "read:state",
                                f"memory{a.block}/state read {text!r}"))
 
-    def _call(self, ops: list[OpTrack | None], t: int, op: OpTrack, call: object,
+    def _call(self, ops: list[OpTrack | None], t: int, op: OpTrack, call: NotifierCall,
               pre: Machine, post: Machine, v: list[Violation], twins: set[str]) -> OpTrack:
-        from spec.actions import NotifierCall
-        assert isinstance(call, NotifierCall)
         ev, cb = call.event, call.callback
         label = _LABEL.get(ev, op.label)
         if ev in _LABEL:
@@ -285,10 +283,8 @@ class Monitor:
             v.append(Violation("chain_order", f"{op.label}:{op.run_event}",
                                f"{op.run_event} stopped after {op.run[-1]} without NOTIFY_STOP_MASK"))
 
-    def _alloc(self, op: OpTrack, call: object, pages: str, cause: str, v: list[Violation],
+    def _alloc(self, op: OpTrack, call: NotifierCall, pages: str, cause: str, v: list[Violation],
                twins: set[str]) -> None:
-        from spec.actions import NotifierCall
-        assert isinstance(call, NotifierCall)
         ev, alloc = call.event, call.allocatable
         if ev == "MEM_GOING_ONLINE":
             twins.add("alloc_going_online")
@@ -311,10 +307,8 @@ class Monitor:
                     v.append(Violation("alloc_cancel_offline", cause,
                                        "CANCEL_OFFLINE while the memory is not available again"))
 
-    def _nid(self, op: OpTrack, call: object, pre: Machine, post: Machine, cause: str,
+    def _nid(self, op: OpTrack, call: NotifierCall, pre: Machine, post: Machine, cause: str,
              v: list[Violation], twins: set[str]) -> None:
-        from spec.actions import NotifierCall
-        assert isinstance(call, NotifierCall)
         spec = self.world.blocks[op.block]
         node = pre.nodes[spec.node]
         pages = self.world.ram_pages(spec.id)
@@ -461,5 +455,3 @@ class Monitor:
                 twins.add("state_matches_memory")
         check_sysfs(w, self.profile, m, view, v, twins)
 
-
-_ = (MEM_GOING_OFFLINE, MEM_OFFLINE)

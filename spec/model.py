@@ -36,7 +36,7 @@ from spec.errors import ActionError
 from spec.parse import kstrtobool, mhp_online_type_from_str, prefix_request
 from spec.profiles import Profile
 from spec.state import (
-    KERNEL_ZONES, PAGES_ISOLATED, PAGES_ONLINE, PAGES_RESERVED, Block, Machine, Node, Op, State,
+    KERNEL_ZONES, PAGES_ISOLATED, PAGES_ONLINE, PAGES_RESERVED, Block, Machine, Op, State,
     evolve, initial_state, node_zone_pages, thread_names,
 )
 from spec.sysfs import render, zone_for_online
@@ -406,10 +406,6 @@ class Spec:
             tx.upd(ret=op.count)
         tx.unlock(f"state_mutex:memory{spec.id}", "ret")
 
-    def _h_ret(self, tx: _Tx) -> None:
-        assert tx.op is not None
-        tx.finish(tx.op.ret)
-
     # --- online_pages -----------------------------------------------------------------------
     def _h_on_going(self, tx: _Tx) -> None:
         """3.4 online_pages() after lock_memory_hotplug()."""
@@ -706,6 +702,3 @@ class Spec:
                 pages=PAGES_RESERVED, zones=(), online_type="offline", resource=False,
                 links=frozenset(), backlinks=frozenset())
 
-
-# Keep Node importable for type users of this module.
-_ = Node
