@@ -61,7 +61,22 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("trace", help="render a trace")
     t.add_argument("file")
     t.add_argument("--format", choices=("text", "json"), default="text")
+    for mod in _command_modules():
+        mod.register(sub, common)
     return p
+
+
+def _command_modules() -> list[Any]:
+    """Further subcommands: every module of checker.commands with ``register(sub, common)``,
+    which adds its parser and sets ``func`` (called with the parsed arguments, returns the exit
+    code)."""
+    import importlib
+    import pkgutil
+
+    import checker.commands as pkg
+
+    return [importlib.import_module(f"checker.commands.{m.name}")
+            for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:
         return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
     try:
-        return int(globals()["_cmd_" + args.command](args))
+        func = getattr(args, "func", None) or globals()["_cmd_" + args.command]
+        return int(func(args))
     except MemhpError as e:
         print(f"memhp: error: {e}", file=sys.stderr)
         return EXIT_USAGE
