@@ -58,9 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--impl", help="replay through this patched kernel mirror (or 'mirror' for the base one)")
     r.add_argument("--json", action="store_true")
 
-    t = sub.add_parser("trace", help="render a trace")
+    t = sub.add_parser("trace", help="render a trace (reads memhp-trace/1 or ITF JSON, or a "
+                       "Markdown or shell file memhp wrote)")
     t.add_argument("file")
-    t.add_argument("--format", choices=("text", "json"), default="text")
+    t.add_argument("--format", choices=("text", "json", "itf", "markdown", "shell"), default="text")
+    t.add_argument("-o", "--output", help="write to this file instead of standard output")
     for mod in _command_modules():
         mod.register(sub, common)
     return p
@@ -356,9 +358,10 @@ def _cmd_explore(args: Any) -> int:
 
 def _cmd_replay(args: Any) -> int:
     from checker.model import MirrorModel, SpecModel, load_impl
-    from checker.traces import Trace, replay
+    from checker.formats import load
+    from checker.traces import replay
 
-    trace = Trace.load(args.file)
+    trace = load(args.file)
     if (args.profile or trace.profile) not in PROFILES:
         raise UsageError(f"{args.file}: unknown profile {trace.profile!r} (expected one of {', '.join(PROFILES)})")
     w = trace.world.with_profile(args.profile or trace.profile)
@@ -379,14 +382,34 @@ def _cmd_replay(args: Any) -> int:
 
 
 def _cmd_trace(args: Any) -> int:
-    from checker.traces import Trace
+    from checker.formats import load, render
 
-    trace = Trace.load(args.file)
-    if args.format == "json":
-        print(json.dumps(trace.to_json(), indent=1))
-    else:
-        print(trace.text())
+    trace = load(args.file)
+    text = render(trace, args.format)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    _write_output(args.output, args.file, text, executable=args.format == "shell")
     return EXIT_OK
+
+
+def _write_output(out: str, source: str, text: str, executable: bool = False) -> None:
+    """Write ``text`` to ``out`` whole (a temporary file renamed over it), never over ``source``."""
+    import os
+    from pathlib import Path
+
+    dest = Path(out)
+    if dest.exists() and dest.resolve() == Path(source).resolve():
+        raise UsageError(f"{out}: is the input trace; give -o another file")
+    tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text)
+        if executable:
+            tmp.chmod(0o755)
+        os.replace(tmp, dest)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"{out}: cannot write ({e.strerror})") from None
 
 
 if __name__ == "__main__":
