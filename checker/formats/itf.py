@@ -44,11 +44,17 @@ VARS = ["action", "obs", "blocks", "nodes", "slub_nodes", "inject", "locks", "th
 
 # --- ITF values -------------------------------------------------------------------------------
 
+class Rec(dict):  # type: ignore[type-arg]
+    """An ITF record (a plain JSON object); other dicts are ITF maps."""
+
+
 def value(v: Any) -> Any:
-    """A Python value in ITF encoding (ints as #bigint, dicts as #map, sets as #set, tuples as
-    #tup, lists as sequences, None as the empty sequence)."""
+    """A Python value in ITF encoding (ints as #bigint, Rec as a record, other dicts as #map,
+    sets as #set, tuples as #tup, lists as sequences, None as the empty sequence)."""
     if isinstance(v, bool) or isinstance(v, str):
         return v
+    if isinstance(v, Rec):
+        return {k: value(x) for k, x in v.items()}
     if isinstance(v, int):
         return {"#bigint": str(v)}
     if v is None:
@@ -90,35 +96,35 @@ def _opt(v: Any) -> list[Any]:
 
 def _action(a: Action | None) -> dict[str, Any]:
     if a is None:
-        return {"kind": "init", "thread": [], "block": [], "file": [], "text": [],
-                "text_b64": [], "choice": []}
+        return Rec({"kind": "init", "thread": [], "block": [], "file": [], "text": [],
+                "text_b64": [], "choice": []})
     text = b64 = None
     if a.text is not None:
         try:
             text = a.text.decode("utf-8")
         except UnicodeDecodeError:
             b64 = base64.b64encode(a.text).decode("ascii")
-    return {"kind": a.kind, "thread": _opt(a.thread),
+    return Rec({"kind": a.kind, "thread": _opt(a.thread),
             "block": _opt(None if a.block is None else f"memory{a.block}"),
             "file": _opt(a.file), "text": _opt(text), "text_b64": _opt(b64),
-            "choice": _opt(a.choice)}
+            "choice": _opt(a.choice)})
 
 
 def _call(c: NotifierCall) -> dict[str, Any]:
-    return {"event": c.event, "callback": c.callback, "start_pfn": c.start_pfn,
+    return Rec({"event": c.event, "callback": c.callback, "start_pfn": c.start_pfn,
             "nr_pages": c.nr_pages, "status_change_nid": c.status_change_nid,
             "status_change_nid_normal": _opt(c.status_change_nid_normal), "ret": c.ret,
-            "allocatable": c.allocatable}
+            "allocatable": c.allocatable})
 
 
 def _obs(step: TraceStep | None) -> dict[str, Any]:
     if step is None:
-        return {"thread": [], "point": "boot", "calls": [], "ret": [], "read": [], "extra": {},
-                "notes": {}}
+        return Rec({"thread": [], "point": "boot", "calls": [], "ret": [], "read": [], "extra": {},
+                    "notes": {}})
     o = step.obs
-    return {"thread": _opt(o.thread), "point": o.point, "calls": [_call(c) for c in o.calls],
-            "ret": _opt(o.ret), "read": _opt(o.read), "extra": dict(o.extra),
-            "notes": {k: json.dumps(v, sort_keys=True) for k, v in step.notes.items()}}
+    return Rec({"thread": _opt(o.thread), "point": o.point, "calls": [_call(c) for c in o.calls],
+                "ret": _opt(o.ret), "read": _opt(o.read), "extra": dict(o.extra),
+                "notes": {k: json.dumps(v, sort_keys=True) for k, v in step.notes.items()}})
 
 
 def _machine(trace: Trace, state: Any) -> dict[str, Any]:
@@ -126,19 +132,19 @@ def _machine(trace: Trace, state: Any) -> dict[str, Any]:
     w = trace.world
     blocks = {}
     for spec, b in zip(w.blocks, m.blocks):
-        blocks[f"memory{spec.id}"] = {
+        blocks[f"memory{spec.id}"] = Rec({
             "present": b.present, "registered": b.registered,
             "state": STATE_TEXT.get(b.state, str(b.state)), "pages": b.pages,
             "zones": list(b.zones), "online_type": b.online_type, "resource": b.resource,
-            "links": frozenset(b.links), "backlinks": frozenset(b.backlinks)}
-    nodes = {n.id: {"online": node.online, "present_pages": node.present_pages,
-                    "flags": frozenset(node.flags)} for n, node in zip(w.nodes, m.nodes)}
+            "links": frozenset(b.links), "backlinks": frozenset(b.backlinks)})
+    nodes = {n.id: Rec({"online": node.online, "present_pages": node.present_pages,
+                        "flags": frozenset(node.flags)}) for n, node in zip(w.nodes, m.nodes)}
     threads = {}
     names = w.writer_threads() + ("fw",)
     for name, op in zip(names, state.threads):
-        threads[name] = None if op is None else {
+        threads[name] = None if op is None else [Rec({
             "kind": op.kind, "block": f"memory{w.blocks[op.block].id}", "req": op.req,
-            "via": op.via, "pc": op.pc, "event": op.event, "lock": op.lock}
+            "via": op.via, "pc": op.pc, "event": op.event, "lock": op.lock})]
     return {"blocks": blocks, "nodes": nodes, "slub_nodes": frozenset(m.slub_nodes),
             "inject": dict(m.inject), "locks": dict(m.locks), "threads": threads}
 

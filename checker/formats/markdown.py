@@ -23,13 +23,13 @@ from checker.formats.steps import action_text, answer, returned, shown, step_cha
 from checker.traces import SCHEMA, Trace, TraceStep
 
 MARK = f"<!-- {SCHEMA} -->"
+_ENTITY = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;"}
 _BLOCK = re.compile(re.escape(MARK) + r"\s*```json\n(.*?)\n```", re.S)
 
 
 def _esc(text: str) -> str:
     """Mermaid message text: '#', ';', '<' and '>' as entity codes."""
-    return (text.replace("#", "#35;").replace(";", "#59;").replace("<", "#lt;")
-            .replace(">", "#gt;"))
+    return re.sub(r"[#;<>]", lambda m: _ENTITY[m.group(0)], text)
 
 
 def _pid(name: str) -> str:

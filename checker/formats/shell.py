@@ -1,6 +1,7 @@
 """A trace as a POSIX sh reproducer for a test VM (design.md section 5).
 
-The script makes the trace's sysfs writes with ``printf`` (the exact bytes, one ``write(2)``),
+The script makes the trace's sysfs writes with ``printf`` piped into ``dd`` (the exact bytes,
+one ``write(2)``, and ``dd`` reports the errno's text),
 reports the errno or success of each and compares it with the value the trace says the write
 returned; the firmware steps (ACPI hot-add and eject) become QEMU monitor commands (QMP, with the
 HMP equivalent) printed as ``HOST:`` lines for whoever drives the VM (kernel/qemu.md: the guest
@@ -175,10 +176,15 @@ memhp_errno() {
     *) echo "EIO($1)" ;;
     esac
 }
-# memhp_write STEP FILE FORMAT EXPECTED: one write(2) of printf FORMAT's bytes to $MEM/FILE
+# memhp_write STEP FILE FORMAT EXPECTED: one write(2) of printf FORMAT's bytes to $MEM/FILE.
+# dd makes the write (one block, one write(2)) because it reports the errno's text, which the
+# shells' printf does not (dash says "I/O error" whatever the errno).
 memhp_write() {
-    err=$( { printf "$3" > "$MEM/$2"; } 2>&1 )
-    if [ $? -eq 0 ]; then got=ok; else got=-$(memhp_errno "$err"); fi
+    if err=$(printf "$3" | dd of="$MEM/$2" bs=65536 count=1 2>&1); then
+        got=ok
+    else
+        got=-$(memhp_errno "$err")
+    fi
     memhp_compare "$1" "write $2" "$got" "$4"
 }
 memhp_compare() {
@@ -191,13 +197,17 @@ memhp_compare() {
         failed=1
     fi
 }
+# one read(2) of at most a page, as sysfs hands out its files
+memhp_cat() {
+    dd if="$1" bs=4096 count=1 2>/dev/null || echo unreadable
+}
 # memhp_state STEP BLOCK EXPECTED: compare memoryN/state (or "absent") with the model
 memhp_state() {
-    if [ -d "$MEM/$2" ]; then got=$(cat "$MEM/$2/state" 2>/dev/null || echo unreadable); else got=absent; fi
+    if [ -d "$MEM/$2" ]; then got=$(memhp_cat "$MEM/$2/state"); else got=absent; fi
     memhp_compare "$1" "$2/state" "$got" "$3"
 }
 memhp_read() {
-    got=$(cat "$MEM/$2" 2>/dev/null || echo unreadable)
+    got=$(memhp_cat "$MEM/$2")
     memhp_compare "$1" "read $2" "$got" "$3"
 }
 memhp_inject() {

@@ -1,0 +1,80 @@
+"""``memhp trace FILE --format F [-o OUT]``: every format written, read back by ``memhp trace``
+and ``memhp replay``; golden outputs of two traces per format (``--regen-golden``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checker.cli import main
+from tests.checker.formats.conftest import GOLDEN
+
+GOLDEN_OUT = GOLDEN / "formats"
+GOLDEN_NAMES = ("status_change_nid--offline_MEM_GOING_OFFLINE", "notifier_protocol--online_MEM_ONLINE")
+SUFFIX = {"itf": ".itf.json", "markdown": ".md", "shell": ".sh"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "itf", "markdown", "shell"])
+def test_write_read_back_replay(all_traces, tmp_path, capsys, fmt) -> None:
+    for name, trace in all_traces.items():
+        src = tmp_path / "in.json"
+        trace.save(src)
+        before = src.read_bytes()
+        out = tmp_path / ("out" + SUFFIX.get(fmt, ".json"))
+        assert main(["trace", str(src), "--format", fmt, "-o", str(out)]) == 0
+        assert src.read_bytes() == before
+        capsys.readouterr()
+        assert main(["trace", str(out), "--format", "json"]) == 0, name
+        assert json.loads(capsys.readouterr().out) == trace.to_json(), (name, fmt)
+        assert main(["replay", str(out)]) == 0, name
+        assert "every observation as recorded" in capsys.readouterr().out
+        if fmt == "shell":
+            assert out.stat().st_mode & 0o111
+
+
+def test_stdout_equals_file(golden_traces, tmp_path, capsys) -> None:
+    src = GOLDEN / f"{GOLDEN_NAMES[0]}.json"
+    for fmt in ("text", "itf", "markdown", "shell"):
+        assert main(["trace", str(src), "--format", fmt]) == 0
+        printed = capsys.readouterr().out
+        out = tmp_path / f"x.{fmt}"
+        assert main(["trace", str(src), "--format", fmt, "-o", str(out)]) == 0
+        assert out.read_text() == printed
+
+
+def test_output_over_the_input_is_refused(tmp_path, capsys) -> None:
+    src = tmp_path / "t.json"
+    src.write_bytes((GOLDEN / f"{GOLDEN_NAMES[0]}.json").read_bytes())
+    before = src.read_bytes()
+    assert main(["trace", str(src), "--format", "markdown", "-o", str(src)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("memhp: error:") and "is the input" in err[0]
+    assert src.read_bytes() == before
+
+
+def test_not_a_trace_is_one_line(tmp_path, capsys) -> None:
+    bad = tmp_path / "notes.md"
+    bad.write_text("# some notes\n")
+    assert main(["trace", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(bad) in err[0] and "Traceback" not in err[0]
+    out_dir = tmp_path / "missing" / "x.md"
+    assert main(["trace", str(GOLDEN / f"{GOLDEN_NAMES[0]}.json"), "--format", "markdown",
+                 "-o", str(out_dir)]) == 2
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize("fmt", ["itf", "markdown", "shell"])
+def test_golden_outputs(regen_golden: bool, capsys, fmt) -> None:
+    GOLDEN_OUT.mkdir(exist_ok=True)
+    for name in GOLDEN_NAMES:
+        assert main(["trace", str(GOLDEN / f"{name}.json"), "--format", fmt]) == 0
+        got = capsys.readouterr().out
+        path = GOLDEN_OUT / f"{name}{SUFFIX[fmt]}"
+        if regen_golden:
+            path.write_text(got)
+            continue
+        assert path.exists(), f"no golden output {path.name} (run with --regen-golden)"
+        assert path.read_text() == got, f"{path.name} changed (run with --regen-golden)"
