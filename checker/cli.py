@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-depth", type=int, default=None)
     e.add_argument("--impl", help="explore a patched kernel mirror (.py file or dotted module), or 'mirror' for the base one")
     e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
+    e.add_argument("--graph", help="also write the state graph of a small world: FILE.dot, .svg, "
+                   ".png or .graphml")
+    e.add_argument("--graph-limit", type=int, default=None,
+                   help="the most states --graph draws (default 5000)")
 
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
     r.add_argument("file")
@@ -331,6 +335,8 @@ def _cmd_explore(args: Any) -> int:
         model: Any = SpecModel(w)
     else:
         model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
+    if args.graph:
+        _graph(model, args)
     res = explore(model, max_depth=args.max_depth,
                   progress=_progress(sys.stderr.isatty() and not args.json))
     if sys.stderr.isatty() and not args.json:
@@ -354,6 +360,22 @@ def _cmd_explore(args: Any) -> int:
     else:
         _summary(r)
     return r.exit
+
+
+def _graph(model: Any, args: Any) -> None:
+    """--graph: the state graph, built before the exploration so that a world too big for a
+    picture is refused at once, and written whole or not at all."""
+    from pathlib import Path
+
+    from checker import stategraph
+
+    if Path(args.graph).suffix.lower() not in stategraph.SUFFIXES:
+        raise UsageError(f"{args.graph}: --graph writes {', '.join(stategraph.SUFFIXES)}")
+    g = stategraph.build(model, args.graph_limit or stategraph.DEFAULT_LIMIT, args.max_depth)
+    how = stategraph.write(g, args.graph)
+    if not args.json:
+        print(f"state graph: {g.number_of_nodes():,} states, {g.number_of_edges():,} edges, "
+              f"{len(stategraph.components(g))} strongly connected components -> {args.graph} ({how})")
 
 
 def _cmd_replay(args: Any) -> int:
