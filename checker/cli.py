@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any, Sequence
 
+from checker.progress import finish, for_command
 from checker.results import (
     EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, Finding, InvariantResult, RunResult,
     combine_exit,
@@ -109,17 +110,6 @@ def _world(args: Any) -> Any:
     return w
 
 
-def _progress(enabled: bool) -> Any:
-    if not enabled:
-        return None
-
-    def show(states: int, transitions: int, depth: int, elapsed: float) -> None:
-        sys.stderr.write(f"\r  {states:,} states, {transitions:,} transitions, depth {depth}, "
-                         f"{states / max(elapsed, 1e-9):,.0f} states/s, {elapsed:.0f} s ")
-        sys.stderr.flush()
-    return show
-
-
 def _findings(w: Any, model: Any, res: Any) -> list[Finding]:
     from checker.explanations import explain
 
@@ -150,9 +140,10 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         stateful = _Background(w, budget, frozenset(expected), seed)
     if "explore" in engines:
         t0 = time.monotonic()
-        res = explore(model, max_depth=max_depth, progress=progress)
-        if progress:
-            sys.stderr.write("\n")
+        try:
+            res = explore(model, max_depth=max_depth, progress=progress)
+        finally:
+            finish(progress)
         result.timings["explore"] = time.monotonic() - t0
         result.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
         result.invariants += verdicts(model, res, max_depth)
@@ -295,7 +286,7 @@ def _cmd_verify(args: Any) -> int:
         raise UsageError("--engines: the smt engine is not available yet (memhp prove is a later issue)")
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
-                        _progress(sys.stderr.isatty() and not args.json))
+                        for_command(args.json))
     files = write_reports(result, args.out)
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
@@ -337,10 +328,11 @@ def _cmd_explore(args: Any) -> int:
         model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
     if args.graph:
         _graph(model, args)
-    res = explore(model, max_depth=args.max_depth,
-                  progress=_progress(sys.stderr.isatty() and not args.json))
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\n")
+    progress = for_command(args.json)
+    try:
+        res = explore(model, max_depth=args.max_depth, progress=progress)
+    finally:
+        finish(progress)
     r = RunResult("explore", w.profile, w.name)
     r.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
     r.timings["explore"] = res.seconds
