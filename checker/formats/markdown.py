@@ -106,8 +106,10 @@ def _step_lines(i: int, st: TraceStep, changes: list[str]) -> list[str]:
         out.append(f"    {_pid(c.callback)}-->>core: {answer(c.ret)}"
                    + (f" (choice {_esc(a.choice)})" if a.choice else ""))
     for ch in changes:
-        target = "node" if ch.startswith("node") else "sysfs"
-        out.append(f"    core->>{target}: {_esc(ch)}")
+        if ch.endswith((" present", " gone")):
+            out.append(f"    Note over fw: {_esc(ch)}")
+        else:
+            out.append(f"    core->>{'node' if ch.startswith('node') else 'sysfs'}: {_esc(ch)}")
     if o.ret is not None:
         if fw:
             out.append(f"    core-->>fw: {i}. returns {_esc(returned(o.ret))}")

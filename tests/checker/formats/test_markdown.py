@@ -127,3 +127,13 @@ def test_mermaid_parser_accepts_the_diagrams(all_traces, tmp_path) -> None:
     link.symlink_to(os.path.join(os.environ["MEMHP_MERMAID_DIR"], "node_modules"))
     r = subprocess.run(["node", str(script), *files], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_readme_diagram_is_generated(golden_traces) -> None:
+    """The README's example diagram is what the renderer draws for that golden trace."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("## Traces", 1)[1]
+    block = section.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block == markdown.mermaid(golden_traces["status_change_nid--offline_MEM_GOING_OFFLINE"])
