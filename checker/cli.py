@@ -371,8 +371,8 @@ def _graph(model: Any, args: Any) -> None:
 
 
 def _cmd_replay(args: Any) -> int:
-    from checker.model import MirrorModel, SpecModel, load_impl
     from checker.formats import load
+    from checker.model import MirrorModel, SpecModel, load_impl
     from checker.traces import replay
 
     trace = load(args.file)

@@ -25,8 +25,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import deque
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from typing import Any
 
 import networkx as nx
 

@@ -12,8 +12,9 @@ in its ``#meta``), and formats that cannot be read back (pictures).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from checker.traces import Trace
 from spec.errors import TraceError

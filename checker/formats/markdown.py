@@ -24,7 +24,7 @@ from checker.traces import SCHEMA, Trace, TraceStep
 
 MARK = f"<!-- {SCHEMA} -->"
 _ENTITY = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;"}
-_BLOCK = re.compile(re.escape(MARK) + r"\s*```json\n(.*?)\n```", re.S)
+_BLOCK = re.compile(re.escape(MARK) + r"\s*```json\n(.*?)\n```", re.DOTALL)
 
 
 def _esc(text: str) -> str:

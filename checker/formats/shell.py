@@ -35,7 +35,7 @@ from typing import Any
 
 from checker.formats import embedded_json, from_embedded
 from checker.formats.states import spec_states
-from checker.formats.steps import action_text, ops, returned, shown
+from checker.formats.steps import action_text, ops
 from checker.traces import SCHEMA, Trace
 from spec.actions import (
     NOTIFY_OK, NOTIFY_STOP_MASK, STATE_TEXT, errno_name, notifier_from_errno, notifier_to_errno,
@@ -280,8 +280,8 @@ def render(trace: Trace) -> str:
         head += [f"#   - {r}" for r in why]
         head.append("# The script only shows the steps; it refuses to run.")
     else:
-        head += [f"# For a test VM configured as world {w.name} (kernel/qemu.md), booted with "
-                 f"{MARKER} on the kernel command line;",
+        head += [f"# For a test VM configured as world {w.name}, booted with {MARKER} on the "
+                 f"kernel command line;",
                  "# it refuses to run elsewhere unless --force is given: offlining memory on a real "
                  "machine is not harmless.",
                  "# HOST: lines are QEMU monitor commands (QMP, then HMP) for whoever drives the VM."]
@@ -313,7 +313,8 @@ def _steps(trace: Trace, injections: dict[int, tuple[str, int]]) -> list[str]:
         st = trace.steps[start]
         a = st.action
         n = start + 1
-        out.append(f"# step {n}: {st.action.label()}")
+        who = st.action.thread or "userspace"
+        out.append(f"# step {n}: {who}: {action_text(a)}")
         inj = injections.get(start)
         if inj:
             out.append(f"memhp_inject {n} {inj[0]} {inj[1]}")
@@ -345,6 +346,3 @@ def parse(text: str, source: str = "<shell>") -> Trace:
                          f"--format shell?)") from None
     body = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines[i + 1:j])
     return from_embedded(body, source)
-
-
-__all__ = ["MARKER", "analyse", "parse", "printf_format", "render", "shown", "returned", "action_text"]

@@ -4,7 +4,6 @@ and ``memhp replay``; golden outputs of two traces per format (``--regen-golden`
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -81,8 +81,8 @@ def test_round_trip_replays(all_traces) -> None:
 
 
 def test_bytes_that_are_not_utf8_survive() -> None:
-    from tests.checker.formats.conftest import build
     from spec.actions import write
+    from tests.checker.formats.conftest import build
 
     trace = build("default", [(write("w0", 1, b"\xffoff"), {})])
     assert trace.steps[-1].obs.ret == -22

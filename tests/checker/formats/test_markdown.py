@@ -18,7 +18,7 @@ from spec.errors import TraceError
 
 
 def participants(diagram: str) -> list[str]:
-    return re.findall(r"^    participant (\S+)", diagram, re.M)
+    return re.findall(r"^    participant (\S+)", diagram, re.MULTILINE)
 
 
 def test_header_names_the_invariant_its_section_and_message(golden_traces) -> None:

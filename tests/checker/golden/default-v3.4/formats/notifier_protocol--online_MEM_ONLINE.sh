@@ -106,11 +106,11 @@ memhp_host() {
     fi
 }
 
-# step 1: firmware: hotadd memory16
+# step 1: fw: hot-add memory16 (ACPI)
 memhp_host 1 'hot-add memory16: a 256 MiB pc-dimm at 0x100000000 on node 1' '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "memhp-mem16", "size": 268435456}}' '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "memhp-dimm16", "memdev": "memhp-mem16", "node": 1, "addr": 4294967296}}' '(HMP) object_add memory-backend-ram,id=memhp-mem16,size=256M' '(HMP) device_add pc-dimm,id=memhp-dimm16,memdev=memhp-mem16,node=1,addr=0x100000000'
 memhp_state 2 memory16 offline
 
-# step 3: w0: echo b'online' > memory16/state
+# step 3: w0: write "online" to memory16/state
 memhp_write 3 memory16/state 'online' ?
 
 [ "$failed" = 0 ] && echo "every result as the model predicts" || echo "some results differ from the model"

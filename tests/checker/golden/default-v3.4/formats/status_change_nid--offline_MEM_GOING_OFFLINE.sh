@@ -2,7 +2,7 @@
 # memhp-check reproducer: profile v3.4, world default, 4 steps
 # violates status_change_nid [offline:MEM_GOING_OFFLINE]: status_change_nid=1, expected -1
 #
-# For a test VM configured as world default (kernel/qemu.md), booted with memhp_test_vm on the kernel command line;
+# For a test VM configured as world default, booted with memhp_test_vm on the kernel command line;
 # it refuses to run elsewhere unless --force is given: offlining memory on a real machine is not harmless.
 # HOST: lines are QEMU monitor commands (QMP, then HMP) for whoever drives the VM.
 # Environment: MEMHP_SYSFS_ROOT (default /sys), MEMHP_CMDLINE (default /proc/cmdline),
@@ -103,11 +103,11 @@ memhp_host() {
     fi
 }
 
-# step 1: firmware: hotadd memory16
+# step 1: fw: hot-add memory16 (ACPI)
 memhp_host 1 'hot-add memory16: a 256 MiB pc-dimm at 0x100000000 on node 1' '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "memhp-mem16", "size": 268435456}}' '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "memhp-dimm16", "memdev": "memhp-mem16", "node": 1, "addr": 4294967296}}' '(HMP) object_add memory-backend-ram,id=memhp-mem16,size=256M' '(HMP) device_add pc-dimm,id=memhp-dimm16,memdev=memhp-mem16,node=1,addr=0x100000000'
 memhp_state 2 memory16 offline
 
-# step 3: firmware: hotremove memory16
+# step 3: fw: eject memory16 (ACPI)
 memhp_host 3 'eject memory16: device_del of its pc-dimm' '{"execute": "device_del", "arguments": {"id": "memhp-dimm16"}}' '(HMP) device_del memhp-dimm16' 'then, after the DEVICE_DELETED event: object-del memhp-mem16 (HMP object_del memhp-mem16)'
 
 [ "$failed" = 0 ] && echo "every result as the model predicts" || echo "some results differ from the model"
