@@ -10,7 +10,8 @@ step i, with the action taken and what it showed:
 
 * ``action``: ``{kind, thread, block, file, text, text_b64, choice}`` (optional fields as
   sequences; ``text_b64`` only for bytes that are not UTF-8);
-* ``obs``: ``{thread, point, calls, ret, read, extra, notes}``; each call
+* ``obs``: ``{thread, point, calls, ret, read, extra, notes}`` (``extra`` and ``notes``: maps
+  of name to the JSON text of informational values); each call
   ``{event, callback, start_pfn, nr_pages, status_change_nid, status_change_nid_normal, ret,
   allocatable}``;
 * ``blocks`` (``memoryN`` -> ``{present, registered, state, pages, zones, online_type,
@@ -123,7 +124,8 @@ def _obs(step: TraceStep | None) -> dict[str, Any]:
                     "notes": {}})
     o = step.obs
     return Rec({"thread": _opt(o.thread), "point": o.point, "calls": [_call(c) for c in o.calls],
-                "ret": _opt(o.ret), "read": _opt(o.read), "extra": dict(o.extra),
+                "ret": _opt(o.ret), "read": _opt(o.read),
+                "extra": {k: json.dumps(v) for k, v in o.extra},
                 "notes": {k: json.dumps(v, sort_keys=True) for k, v in step.notes.items()}})
 
 
@@ -205,7 +207,7 @@ def _read_obs(o: dict[str, Any]) -> tuple[Observation, dict[str, Any]]:
     ret = _one(o.get("ret", []), "obs.ret")
     if ret is not None and type(ret) is not int:
         raise TypeError("obs.ret must be an integer")
-    extra = tuple(sorted((o.get("extra") or {}).items()))
+    extra = tuple(sorted((k, json.loads(v)) for k, v in (o.get("extra") or {}).items()))
     notes = {k: json.loads(v) for k, v in (o.get("notes") or {}).items()}
     obs = Observation(_one(o.get("thread", []), "obs.thread"), str(o["point"]), tuple(calls),
                       ret, _one(o.get("read", []), "obs.read"), extra)

@@ -102,3 +102,14 @@ def test_damaged_state_is_named(golden_traces) -> None:
     raw["states"][2]["obs"]["ret"] = ["zero"]
     with pytest.raises(TraceError, match=r"states\[2\]"):
         parse(json.dumps(raw), "x.itf.json")
+
+
+def test_informational_fields_survive(golden_traces) -> None:
+    from checker.traces import Trace
+
+    data = golden_traces["status_change_nid--offline_MEM_GOING_OFFLINE"].to_json()
+    data["steps"][0]["obs"]["lock_hold_ns"] = 1.5
+    data["steps"][0]["obs"]["why"] = None
+    data["steps"][1]["obs"]["sysfs_changes"] = {"memory16/state": "offline"}
+    trace = Trace.from_json(data)
+    assert parse(itf.render(trace)).to_json() == trace.to_json()
