@@ -284,7 +284,13 @@ def render(trace: Trace) -> str:
                  f"kernel command line;",
                  "# it refuses to run elsewhere unless --force is given: offlining memory on a real "
                  "machine is not harmless.",
-                 "# HOST: lines are QEMU monitor commands (QMP, then HMP) for whoever drives the VM."]
+                 "# HOST: lines are QEMU monitor commands (QMP, then HMP) for whoever drives the VM.",
+                 f"# Kernel command line of the VM: {MARKER}" + (" movable_node" if w.movable_node else "")
+                 + " (and, on kernels from 4.7 on, memhp_default_state=offline: the model onlines "
+                 "nothing by itself)"]
+        if injections or any(st.action.kind == "inject" for st in trace.steps):
+            head.append("# It sets callback errors through debugfs: load notifier-error-inject and "
+                        "memory-notifier-error-inject first.")
     head += ["# Environment: MEMHP_SYSFS_ROOT (default /sys), MEMHP_CMDLINE (default /proc/cmdline),",
              "# MEMHP_HOST_WAIT (seconds to wait after a HOST: step when stdin is not a terminal).",
              "# Exit: 0 every result as the model predicts, 1 a mismatch, 2 refused or bad usage.", ""]

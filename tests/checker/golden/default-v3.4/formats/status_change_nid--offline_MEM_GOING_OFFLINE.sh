@@ -5,6 +5,7 @@
 # For a test VM configured as world default, booted with memhp_test_vm on the kernel command line;
 # it refuses to run elsewhere unless --force is given: offlining memory on a real machine is not harmless.
 # HOST: lines are QEMU monitor commands (QMP, then HMP) for whoever drives the VM.
+# Kernel command line of the VM: memhp_test_vm (and, on kernels from 4.7 on, memhp_default_state=offline: the model onlines nothing by itself)
 # Environment: MEMHP_SYSFS_ROOT (default /sys), MEMHP_CMDLINE (default /proc/cmdline),
 # MEMHP_HOST_WAIT (seconds to wait after a HOST: step when stdin is not a terminal).
 # Exit: 0 every result as the model predicts, 1 a mismatch, 2 refused or bad usage.
