@@ -399,7 +399,7 @@ def _cmd_trace(args: Any) -> int:
     from checker.formats import load, render
 
     trace = load(args.file)
-    text = render(trace, args.format)
+    text = render(trace, args.format, args.file)
     if not args.output:
         sys.stdout.write(text)
         return EXIT_OK

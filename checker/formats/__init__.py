@@ -20,34 +20,34 @@ from checker.traces import Trace
 from spec.errors import TraceError
 
 
-def _text(trace: Trace) -> str:
+def _text(trace: Trace, source: str) -> str:
     return trace.text() + "\n"
 
 
-def _json(trace: Trace) -> str:
+def _json(trace: Trace, source: str) -> str:
     return json.dumps(trace.to_json(), indent=1) + "\n"
 
 
-def _itf(trace: Trace) -> str:
+def _itf(trace: Trace, source: str) -> str:
     from checker.formats import itf
 
-    return itf.render(trace)
+    return itf.render(trace, source)
 
 
-def _markdown(trace: Trace) -> str:
+def _markdown(trace: Trace, source: str) -> str:
     from checker.formats import markdown
 
     return markdown.render(trace)
 
 
-def _shell(trace: Trace) -> str:
+def _shell(trace: Trace, source: str) -> str:
     from checker.formats import shell
 
     return shell.render(trace)
 
 
-#: format name -> renderer (Trace -> the file's text).
-FORMATS: dict[str, Callable[[Trace], str]] = {
+#: format name -> renderer (the Trace and where it came from, for messages -> the file's text).
+FORMATS: dict[str, Callable[[Trace, str], str]] = {
     "text": _text,
     "json": _json,
     "itf": _itf,
@@ -56,12 +56,12 @@ FORMATS: dict[str, Callable[[Trace], str]] = {
 }
 
 
-def render(trace: Trace, fmt: str) -> str:
-    """``trace`` in format ``fmt`` (a key of :data:`FORMATS`)."""
-    try:
-        return FORMATS[fmt](trace)
-    except KeyError:
-        raise TraceError(f"unknown trace format {fmt!r} (expected one of {', '.join(FORMATS)})") from None
+def render(trace: Trace, fmt: str, source: str = "<trace>") -> str:
+    """``trace`` in format ``fmt`` (a key of :data:`FORMATS`); ``source`` names the trace in
+    error messages."""
+    if fmt not in FORMATS:
+        raise TraceError(f"unknown trace format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    return FORMATS[fmt](trace, source)
 
 
 def parse(text: str, source: str = "<trace>") -> Trace:

@@ -176,8 +176,9 @@ def to_json(trace: Trace, source: str = "<trace>") -> dict[str, Any]:
             "vars": list(VARS), "states": out_states}
 
 
-def render(trace: Trace) -> str:
-    return json.dumps(to_json(trace), indent=1) + "\n"
+def render(trace: Trace, source: str = "<trace>") -> str:
+    """The ITF file's text; ``source`` names the trace in error messages."""
+    return json.dumps(to_json(trace, source), indent=1) + "\n"
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -77,3 +77,24 @@ def test_golden_outputs(regen_golden: bool, capsys, fmt) -> None:
             continue
         assert path.exists(), f"no golden output {path.name} (run with --regen-golden)"
         assert path.read_text() == got, f"{path.name} changed (run with --regen-golden)"
+
+
+def test_trace_the_spec_does_not_show(tmp_path, capsys) -> None:
+    """A trace whose observations the spec does not reproduce (one from a patched mirror, or
+    edited): ITF needs the spec's states and refuses in one line; Markdown still renders it from
+    what it recorded; the reproducer marks it NOT REPRODUCIBLE."""
+    data = json.loads((GOLDEN / f"{GOLDEN_NAMES[0]}.json").read_text())
+    data["steps"][1]["obs"]["ret"] = -16
+    src = tmp_path / "edited.json"
+    src.write_text(json.dumps(data))
+    out = tmp_path / "edited.itf.json"
+    assert main(["trace", str(src), "--format", "itf", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"memhp: error: {src}: step 2 (fw: step) shows")
+    assert "on spec:v3.4, the trace says ret; ret -EBUSY" in err[0]
+    assert not out.exists()
+    assert main(["trace", str(src), "--format", "markdown"]) == 0
+    assert "core-->>fw: 2. returns -EBUSY" in capsys.readouterr().out
+    assert main(["trace", str(src), "--format", "shell"]) == 0
+    head = capsys.readouterr().out.split("\nset -u")[0]
+    assert "NOT REPRODUCIBLE" in head and "does not replay through the spec" in head
