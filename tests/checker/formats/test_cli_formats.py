@@ -98,3 +98,22 @@ def test_trace_the_spec_does_not_show(tmp_path, capsys) -> None:
     assert main(["trace", str(src), "--format", "shell"]) == 0
     head = capsys.readouterr().out.split("\nset -u")[0]
     assert "NOT REPRODUCIBLE" in head and "does not replay through the spec" in head
+
+
+def test_trace_formats_and_graph_never_write_to_sys(monkeypatch, tmp_path, capsys) -> None:
+    """Under the guard of tests/test_no_sys_writes.py: writing every format (the reproducer
+    included: it is written, never run) and a state graph touches nothing under /sys."""
+    from tests.test_no_sys_writes import Guard
+
+    guard = Guard(monkeypatch).install()
+    src = GOLDEN / f"{GOLDEN_NAMES[0]}.json"
+    for fmt, suffix in (("itf", ".itf.json"), ("markdown", ".md"), ("shell", ".sh"), ("text", ".txt")):
+        assert main(["trace", str(src), "--format", fmt, "-o", str(tmp_path / f"t{suffix}")]) == 0
+    world = tmp_path / "tiny.toml"
+    world.write_text('name = "tiny"\nprofile = "v6.1"\nsection_size_mib = 128\n'
+                     'sections_per_block = 1\n[[nodes]]\nid = 0\n[[blocks]]\nid = 1\nnode = 0\n'
+                     'boot = "absent"\nhotplug = true\n')
+    assert main(["explore", "--world", str(world), "--graph", str(tmp_path / "g.dot")]) in (0, 1)
+    capsys.readouterr()
+    assert guard.seen == [], guard.seen
+    assert sum(str(tmp_path) in w for w in guard.writes) >= 5, guard.writes
