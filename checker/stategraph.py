@@ -56,13 +56,21 @@ def summary(model: Any, state: Any) -> str:
     out = " ".join(parts) + " | " + " ".join(nodes)
     threads = getattr(state, "threads", None)
     if threads:
-        busy = [f"{name}:{op.kind} memory{w.blocks[op.block].id} {op.req} @{op.pc or op.next}"
+        busy = [" ".join(x for x in (f"{name}:{op.kind}", f"memory{w.blocks[op.block].id}",
+                                     op.req, f"@{op.pc or op.next}") if x)
                 for name, op in zip(model.threads, threads) if op is not None]
         if busy:
             out += " | " + " ".join(busy)
     if m.locks:
         out += " | locks " + " ".join(f"{lock}={who}" for lock, who in m.locks)
     return out
+
+
+def edge_label(a: Action) -> str:
+    """An action in words: ``w0: write "offline" to memory1/state``, ``fw: step [ok]``."""
+    from checker.formats.steps import action_text
+
+    return f"{a.thread or 'userspace'}: {action_text(a)}"
 
 
 def build(model: Any, max_states: int = DEFAULT_LIMIT, max_depth: int | None = None) -> nx.DiGraph:
@@ -106,7 +114,7 @@ def build(model: Any, max_states: int = DEFAULT_LIMIT, max_depth: int | None = N
             if g.has_edge(u, v):
                 g.edges[u, v]["actions"].append(a)
             else:
-                g.add_edge(u, v, actions=[a], label=a.label())
+                g.add_edge(u, v, actions=[a], label=edge_label(a))
     g.graph["complete"] = complete
     g.graph["states"] = states
     return g
@@ -153,7 +161,8 @@ def terminal_components(g: nx.DiGraph) -> list[set[int]]:
 
 
 def _dot_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string: quotes and backslashes escaped, line breaks as ``\\n``."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def to_dot(g: nx.DiGraph) -> str:
@@ -189,7 +198,7 @@ def _plain_copy(g: nx.DiGraph) -> nx.DiGraph:
     for n, d in g.nodes(data=True):
         h.add_node(n, label=d["label"], depth=d["depth"], quiescent=d["quiescent"])
     for u, v, d in g.edges(data=True):
-        h.add_edge(u, v, label=d["label"], actions="\n".join(a.label() for a in d["actions"]))
+        h.add_edge(u, v, label=d["label"], actions="\n".join(edge_label(a) for a in d["actions"]))
     return h
 
 
