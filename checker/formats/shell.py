@@ -315,6 +315,10 @@ def _steps(trace: Trace, injections: dict[int, tuple[str, int]]) -> list[str]:
     except TraceError:
         states = []
     out = []
+    if trace.world.inject_errors:
+        out.append("# boot: the error injector's settings of the world")
+        out += [f"memhp_inject 0 {event} {err}" for event, err in trace.world.inject_errors]
+        out.append("")
     for start, end in ops(trace):
         st = trace.steps[start]
         a = st.action

@@ -12,15 +12,16 @@ from checker.explore import explore
 from checker.model import SpecModel
 from checker.traces import Trace, TraceStep
 from spec.actions import Action, hotadd, hotremove, inject, read, write
+from spec.config import World
 from spec.worlds import builtin_world
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "default-v3.4"
 
 
-def build(world_name: str, starts: list[tuple[Action, dict[int, str]]]) -> Trace:
+def build(world: str | World, starts: list[tuple[Action, dict[int, str]]]) -> Trace:
     """Run each starting action, then step its thread until the operation returns; ``choices``
     maps the n-th step of the operation (1-based) to the choice it takes (default: the first)."""
-    w = builtin_world(world_name)
+    w = builtin_world(world) if isinstance(world, str) else world
     model = SpecModel(w)
     s = model.initial()[0]
     steps = []

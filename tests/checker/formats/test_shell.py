@@ -184,3 +184,21 @@ def test_every_script_is_valid_sh(all_traces, tmp_path) -> None:
         f.write_text(shell.render(t))
         r = subprocess.run([SH, "-n", str(f)], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
+
+
+def test_world_injector_settings_are_set_at_the_start(tmp_path) -> None:
+    from dataclasses import replace
+
+    from spec.actions import hotadd, write
+    from spec.worlds import builtin_world
+    from tests.checker.formats.conftest import build
+
+    w = replace(builtin_world("qemu-2node"), inject_errors=(("MEM_GOING_ONLINE", -16),))
+    t = build(w, [(hotadd(32), {}), (write("w0", 32, "online_movable"), {})])
+    assert t.steps[-1].obs.ret == -16
+    text = shell.render(t)
+    assert text.index("memhp_inject 0 MEM_GOING_ONLINE -16") < text.index("memhp_host 1")
+    root = fake_root(tmp_path, {32: "offline"}, inject=True)
+    run_script(t, tmp_path, root)
+    err = root / "kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error"
+    assert err.read_bytes() == b"-16"
