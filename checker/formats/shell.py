@@ -88,7 +88,8 @@ def analyse(trace: Trace) -> tuple[list[str], dict[int, tuple[str, int]]]:
         for j in range(start + 1, last + 1):
             other = steps[j].obs.thread or steps[j].action.thread
             if other != who or steps[j].action.kind != "step":
-                why.append(f"step {j + 1} ({steps[j].action.label()}) runs inside the operation "
+                label = f"{steps[j].action.thread or 'userspace'}: {action_text(steps[j].action)}"
+                why.append(f"step {j + 1} ({label}) runs inside the operation "
                            f"{who} started at step {start + 1}: a real kernel cannot be made to "
                            f"interleave there")
                 break

@@ -73,6 +73,21 @@ def odd_bytes() -> Trace:
     ])
 
 
+def race() -> Trace:
+    """race (v3.4, two writers): w1's write of memory16 runs while w0's offline of memory1 is
+    in flight, so two userspace participants and a trace no real kernel can be made to show."""
+    w = builtin_world("race")
+    model = SpecModel(w)
+    s = model.initial()[0]
+    steps = []
+    for a in (hotadd(16), Action("step", thread="fw"), write("w0", 1, "offline"),
+              Action("step", thread="w0"), write("w1", 16, "online"),
+              Action("step", thread="w1"), Action("step", thread="w0")):
+        s, obs = model.step(s, a)
+        steps.append(TraceStep(a, obs))
+    return Trace(w.profile, w, steps)
+
+
 @pytest.fixture(scope="session")
 def golden_traces() -> dict[str, Trace]:
     return {p.stem: Trace.load(p) for p in sorted(GOLDEN.glob("*.json"))}
@@ -91,4 +106,4 @@ def v61_traces() -> dict[str, Trace]:
 def all_traces(golden_traces, v61_traces) -> dict[str, Trace]:
     return {**{f"v3.4/{k}": t for k, t in golden_traces.items()},
             **{f"v6.1/{k}": t for k, t in v61_traces.items()},
-            "v3.4/injected": v34_injected(), "v3.4/odd-bytes": odd_bytes()}
+            "v3.4/injected": v34_injected(), "v3.4/odd-bytes": odd_bytes(), "v3.4/race": race()}

@@ -34,6 +34,9 @@ def test_participants_in_order(golden_traces, v61_traces) -> None:
     assert d.startswith("sequenceDiagram\n")
     # default world: chain order is slub (priority 1), then tier and inject (priority 0)
     assert participants(d) == ["w0", "sysfs", "core", "cb_slub", "cb_tier", "cb_inject", "node", "fw"]
+    from tests.checker.formats.conftest import race
+
+    assert participants(markdown.mermaid(race()))[:3] == ["w0", "w1", "sysfs"]
     d61 = markdown.mermaid(v61_traces["cycle"])
     assert participants(d61) == ["w0", "user", "sysfs", "core", "cb_inject", "node", "fw"]
 
@@ -48,7 +51,8 @@ def test_every_call_write_return_and_flip_is_drawn(all_traces) -> None:
                 assert any(f"core->>{cb}: {i}. {c.event} nid={c.status_change_nid}" in a
                            for a in arrows), (name, i, c)
             if st.action.kind == "write":
-                assert any(line.lstrip().startswith(f"w0->>sysfs: {i}. write ") for line in arrows), (name, i)
+                who = st.action.thread
+                assert any(line.lstrip().startswith(f"{who}->>sysfs: {i}. write ") for line in arrows), (name, i)
             if st.obs.ret is not None and st.action.kind not in ("read", "inject"):
                 assert any(f": {i}. " in a and "returns" in a for a in arrows), (name, i)
         if t.invariant and t.steps:
