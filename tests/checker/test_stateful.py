@@ -36,12 +36,11 @@ def test_budgets() -> None:
     assert settings.get_profile("ci") is not ci  # Hypothesis' own ci profile is left alone
 
 
-def test_default_world_ci_budget_passes_quickly() -> None:
+def test_default_world_ci_budget_passes() -> None:
     r = run_stateful(builtin_world("default"), profile="ci", expected=KNOWN, seed=SEED)
     assert r.passed, r.message
     assert (r.verdict, r.bound, r.failure) == ("sampled", "200x50", None)
     assert r.total_steps > 150 * 50
-    assert r.seconds < 30, f"the ci budget took {r.seconds:.1f}s"
 
 
 def test_seeds_are_reproducible() -> None:
