@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-depth", type=int, default=None)
     e.add_argument("--impl", help="explore a patched kernel mirror (.py file or dotted module), or 'mirror' for the base one")
     e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
+    e.add_argument("--from-snapshot", metavar="FILE",
+                   help="start from the machine a snapshot (memhp snapshot) shows, instead of --world")
 
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
     r.add_argument("file")
@@ -324,7 +326,12 @@ def _cmd_explore(args: Any) -> int:
     from checker.explore import explore, verdicts
     from checker.model import MirrorModel, SpecModel, load_impl
 
-    w = _world(args)
+    if args.from_snapshot:
+        from checker.audit.world import world_from_snapshot
+
+        w = world_from_snapshot(args.from_snapshot, args.profile)
+    else:
+        w = _world(args)
     if not args.impl:
         model: Any = SpecModel(w)
     else:
