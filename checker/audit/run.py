@@ -14,7 +14,9 @@ from typing import Any
 
 from checker.audit.source import load, unreadable
 from checker.results import EXIT_OK, EXIT_VIOLATION
-from spec.audit import AUDIT_PROFILES, RULES, AuditFinding, View, audit, detect_profile
+from spec.audit import (
+    AUDIT_PROFILES, RULES, AuditFinding, AuditInputError, View, audit, detect_profile,
+)
 from spec.errors import MemhpError
 
 
@@ -80,6 +82,14 @@ def needed_files(view: View) -> list[str]:
 
 
 def audit_view(view: View, source: str, kind: str, profile: str | None = None) -> AuditReport:
+    """Audit ``view``; bad input raises a MemhpError whose message names ``source``."""
+    try:
+        return _audit_view(view, source, kind, profile)
+    except AuditInputError as e:
+        raise AuditInputError(f"{source}: {e}") from None
+
+
+def _audit_view(view: View, source: str, kind: str, profile: str | None) -> AuditReport:
     t0 = time.perf_counter()
     if profile is None:
         profile, why = detect_profile(view)
@@ -87,7 +97,7 @@ def audit_view(view: View, source: str, kind: str, profile: str | None = None) -
         why = "--profile"
     if profile not in AUDIT_PROFILES:
         raise MemhpError(f"unknown profile {profile!r} (expected one of {', '.join(AUDIT_PROFILES)})")
-    unreadable(view, needed_files(view))
+    unreadable(view, needed_files(view), source)
     findings = audit(view, AUDIT_PROFILES[profile])
     blocks = {k.split("/")[1] for k in view if k.startswith("memory/memory")}
     nodes = {k.split("/")[1] for k in view if k.startswith("node/node")}

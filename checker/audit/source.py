@@ -150,7 +150,7 @@ def read_archive(path: str | Path) -> View:
     view: View = {}
     total = 0
     try:
-        with tarfile.open(archive, "r:*") as tf:
+        with tarfile.open(archive, "r:gz") as tf:
             for count, m in enumerate(tf, 1):
                 if count > MAX_MEMBERS:
                     raise SnapshotError(f"{archive}: more than {MAX_MEMBERS} members: not a memhp snapshot")
@@ -191,7 +191,8 @@ def read_archive(path: str | Path) -> View:
     except PermissionError as e:
         raise SnapshotError(f"{archive}: cannot read ({e.strerror})") from None
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
-        raise SnapshotError(f"{archive}: truncated or not a .tar.gz snapshot ({e})") from None
+        why = " ".join(str(e).split()) or type(e).__name__
+        raise SnapshotError(f"{archive}: truncated or not a .tar.gz snapshot ({why})") from None
     if not any(k.startswith("memory/") for k in view):
         raise SnapshotError(f"{archive}: no devices/system/memory in the archive: not a memhp snapshot")
     return view
@@ -207,10 +208,10 @@ def load(source: str | Path) -> tuple[View, str]:
     return read_archive(p), "archive"
 
 
-def unreadable(view: View, needed: list[str]) -> None:
+def unreadable(view: View, needed: list[str], source: str) -> None:
     """SnapshotError for the first needed file that could not be read."""
     for key in needed:
         v = view.get(key)
         if isinstance(v, str) and v.startswith(UNREADABLE):
-            raise SnapshotError(f"{key}: could not be read ({v.strip()[len(UNREADABLE):-1]}); "
+            raise SnapshotError(f"{source}: {key}: could not be read ({v.strip()[len(UNREADABLE):-1]}); "
                                 f"run as a user who can read it, or audit a snapshot")
