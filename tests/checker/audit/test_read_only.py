@@ -43,7 +43,8 @@ class OpenGuard:
             if any(c in mode for c in "wax+"):
                 if not ok(file):
                     raise Written(f"open({file!r}, {mode!r})")
-                self.writes.append(str(file))
+                if not isinstance(file, int):
+                    self.writes.append(os.fsdecode(os.fspath(file)))
             elif not isinstance(file, int):
                 self.reads.append(os.fsdecode(os.fspath(file)))
             return real_open(file, mode, *a, **k)
