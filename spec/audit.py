@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Union
 
 from spec.errors import MemhpError
@@ -149,6 +150,7 @@ _HEX8 = re.compile(r"[0-9a-f]{8,16}\n")
 _NODELIST = re.compile(r"(?:\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*)?\n?")
 
 
+@lru_cache(maxsize=256)
 def parse_nodelist(text: str) -> frozenset[int] | None:
     """``0-2,4\\n`` -> {0, 1, 2, 4}; None for a text that is no node list. Absurd ids raise."""
     if not _NODELIST.fullmatch(text):

@@ -15,7 +15,8 @@ from typing import Any
 from checker.audit.source import load, unreadable
 from checker.results import EXIT_OK, EXIT_VIOLATION
 from spec.audit import (
-    AUDIT_PROFILES, RULES, AuditFinding, AuditInputError, View, audit, detect_profile,
+    AUDIT_PROFILES, RULES, SECTION_SIZE_X86_64, AuditFinding, AuditInputError, View, audit,
+    detect_profile,
 )
 from spec.errors import MemhpError
 
@@ -81,15 +82,17 @@ def needed_files(view: View) -> list[str]:
     return out
 
 
-def audit_view(view: View, source: str, kind: str, profile: str | None = None) -> AuditReport:
+def audit_view(view: View, source: str, kind: str, profile: str | None = None,
+               section_size: int = SECTION_SIZE_X86_64) -> AuditReport:
     """Audit ``view``; bad input raises a MemhpError whose message names ``source``."""
     try:
-        return _audit_view(view, source, kind, profile)
+        return _audit_view(view, source, kind, profile, section_size)
     except AuditInputError as e:
         raise AuditInputError(f"{source}: {e}") from None
 
 
-def _audit_view(view: View, source: str, kind: str, profile: str | None) -> AuditReport:
+def _audit_view(view: View, source: str, kind: str, profile: str | None,
+                section_size: int) -> AuditReport:
     t0 = time.perf_counter()
     if profile is None:
         profile, why = detect_profile(view)
@@ -98,7 +101,7 @@ def _audit_view(view: View, source: str, kind: str, profile: str | None) -> Audi
     if profile not in AUDIT_PROFILES:
         raise MemhpError(f"unknown profile {profile!r} (expected one of {', '.join(AUDIT_PROFILES)})")
     unreadable(view, needed_files(view), source)
-    findings = audit(view, AUDIT_PROFILES[profile])
+    findings = audit(view, AUDIT_PROFILES[profile], section_size)
     blocks = {k.split("/")[1] for k in view if k.startswith("memory/memory")}
     nodes = {k.split("/")[1] for k in view if k.startswith("node/node")}
     links = sum(1 for k, v in view.items() if isinstance(v, tuple)
@@ -113,3 +116,27 @@ def audit_source(source: str, profile: str | None = None) -> AuditReport:
     """Load ``source`` (a sysfs root or a snapshot archive) and audit it."""
     view, kind = load(source)
     return audit_view(view, source, kind, profile)
+
+
+def audit_state(world_arg: str, profile: str | None, trace: str | None) -> AuditReport:
+    """Audit the view the spec renders: a world's initial state, or the state a trace ends in
+    (replayed through the spec)."""
+    from checker.model import SpecModel
+    from checker.traces import Trace
+    from spec.worlds import resolve_world
+
+    if trace:
+        t = Trace.load(trace)
+        w = t.world.with_profile(profile or t.profile)
+        source = f"{trace} (the state after its {len(t.steps)} steps)"
+    else:
+        w = resolve_world(world_arg)
+        w = w.with_profile(profile) if profile else w
+        source = f"world {w.name} (its initial state)"
+    model = SpecModel(w)
+    s = model.initial()[0]
+    for step in (t.steps if trace else ()):
+        s, _ = model.step(s, step.action)
+    rep = audit_view(model.view(s), source, "spec", model.profile.name, w.section_size_mib << 20)
+    rep.profile_from = "--profile" if profile else "the world's profile"
+    return rep
