@@ -17,6 +17,7 @@ members, a tree that is no sysfs) raises :class:`SnapshotError`, one line naming
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import stat
@@ -30,6 +31,7 @@ from spec.audit import View
 MAX_FILE = 64 << 10  # a sysfs attribute is at most a page; meminfo and vmstat stay far below this
 MAX_MEMBERS = 200_000
 MAX_TOTAL = 64 << 20
+MAX_TAR = MAX_TOTAL + MAX_MEMBERS * 1024  # the files, plus a header and padding per member
 PARTS = ("memory", "node")
 SKIP_NAMES = {"power", "subsystem", "uevent", "driver", "firmware_node"}
 SKIP_NODE_DIRS = ("cpu", "hugepages", "access", "memory_side_cache")
@@ -144,13 +146,33 @@ def _member_key(name: str, archive: str) -> str | None:
     return "/".join(parts[2:])
 
 
+def _gunzip(archive: str) -> bytes:
+    """The tar inside the gzip file, at most :data:`MAX_TAR` bytes (a gzip bomb stops there)."""
+    with open(archive, "rb") as f:
+        raw = f.read(MAX_TAR)
+    out, d = [], zlib.decompressobj(wbits=31)
+    size = 0
+    while raw:
+        chunk = d.decompress(raw, MAX_TAR + 1 - size)
+        out.append(chunk)
+        size += len(chunk)
+        if size > MAX_TAR:
+            raise SnapshotError(f"{archive}: more than {MAX_TAR} bytes uncompressed: not a memhp snapshot")
+        raw = d.unconsumed_tail
+        if d.eof:
+            break
+    if not d.eof:
+        raise SnapshotError(f"{archive}: truncated or not a .tar.gz snapshot (the gzip stream ends early)")
+    return b"".join(out)
+
+
 def read_archive(path: str | Path) -> View:
     """The view held by a snapshot archive (.tar.gz), read in memory; nothing is extracted."""
     archive = str(path)
     view: View = {}
     total = 0
     try:
-        with tarfile.open(archive, "r:gz") as tf:
+        with tarfile.open(fileobj=io.BytesIO(_gunzip(archive)), mode="r:") as tf:
             for count, m in enumerate(tf, 1):
                 if count > MAX_MEMBERS:
                     raise SnapshotError(f"{archive}: more than {MAX_MEMBERS} members: not a memhp snapshot")
