@@ -266,7 +266,8 @@ def _blocks(t: _Tree, p: AuditProfile, spb: int | None, out: list[AuditFinding])
         if spb is not None and spb > 1 and bid % spb:
             out.append(AuditFinding("first_section", (d,),
                                     f"a first section id (a multiple of {spb} sections per block)",
-                                    f"memory{bid}: first section {bid * spb} would be memory{bid * spb}"))
+                                    f"memory{bid}, not a multiple of {spb} (read as a block id, its first "
+                                    f"section is {bid * spb})"))
         end = _text(files.get("end_phys_index"))
         if p.end_phys_index and end is not None and spb is not None:
             last = bid + spb - 1
@@ -362,13 +363,15 @@ def _links(t: _Tree, out: list[AuditFinding]) -> None:
                                         f"memory/{name}/node{n}", "no such link"))
 
 
-def _mask(t: _Tree, name: str, out: list[AuditFinding]) -> frozenset[int] | None:
+def _mask(t: _Tree, name: str, out: list[AuditFinding],
+          memory_file: str = "has_memory") -> frozenset[int] | None:
     f = f"node/{name}"
     v = _text(t.top.get(f))
     if v is None:
-        out.append(AuditFinding("node_dirs" if name in ("possible", "online") else
-                                 "has_cpu" if name == "has_cpu" else "memory_mask",
-                                 (f,), "the node mask file", "no such file"))
+        rule = {"possible": "node_dirs", "online": "node_dirs", "has_cpu": "has_cpu",
+                "has_normal_memory": "normal_mask" if memory_file != name else "memory_mask"}
+        out.append(AuditFinding(rule.get(name, "memory_mask"), (f,), "the node mask file",
+                                "no such file"))
         return None
     s = parse_nodelist(v)
     if s is None:
@@ -407,7 +410,7 @@ def _masks(t: _Tree, p: AuditProfile, out: list[AuditFinding]) -> None:
             continue
         (normal_sure if len(nodes) == 1 or zones[:1] != ["none"] else normal_maybe).update(nodes)
     mem_file = "has_memory" if p.has_memory else "has_normal_memory"
-    got = _mask(t, mem_file, out)
+    got = _mask(t, mem_file, out, mem_file)
     if got is not None and got != mem:
         out.append(AuditFinding("memory_mask", (f"node/{mem_file}",),
                                 f"{_fmt(mem)}, the nodes linked to an online block", _fmt(got),
