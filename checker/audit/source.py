@@ -3,7 +3,7 @@
 A view maps a path relative to ``/sys/devices/system`` (``memory/memory9/state``) to the text a
 read returned, ``("link", target)`` for a symlink, or ``""`` for a directory (key ending in
 ``/``). Only ``devices/system/memory`` and ``devices/system/node`` are read, in the layout of the
-archives of ``memhp snapshot`` (the README of the shared data describes it): a file that cannot
+archives of ``memhp snapshot`` (``tests/checker/audit/snapshots/README.md`` describes it): a file that cannot
 be read holds ``<unreadable: STRERROR>``; ``power/``, ``subsystem``, ``uevent``, ``driver``,
 ``firmware_node`` and the ``cpu*``, ``hugepages*``, ``access*``, ``memory_side_cache*``
 subdirectories of node directories are left out; symlinks are never followed.

@@ -22,7 +22,7 @@ from spec.state import initial_machine
 from spec.sysfs import render
 from spec.worlds import builtin_world
 
-BIG = Path("/work/shared/data/sysfs/fc-6.18-1node-192blocks.tar.gz")
+BIG = Path(__file__).resolve().parents[1] / "checker" / "audit" / "snapshots" / "fc-6.18-1node-192blocks.tar.gz"
 
 
 @pytest.fixture

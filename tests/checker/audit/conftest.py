@@ -1,4 +1,4 @@
-"""Shared fixtures: the real snapshots of the shared data, loaded once."""
+"""Shared fixtures: the real snapshots (snapshots/, see its README), loaded once."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import pytest
 
 from checker.audit.source import read_archive
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "sysfs"
-if not DATA.is_dir():  # a checkout outside the shared tree
-    DATA = Path("/work/shared/data/sysfs")
+DATA = Path(__file__).resolve().parent / "snapshots"
 SNAPSHOTS = sorted(p.name for p in DATA.glob("*.tar.gz"))
 
 
