@@ -2,8 +2,8 @@
 
 The tree is read by :func:`checker.audit.source.read_tree` (read-only opens, symlinks kept as
 links, never followed) and written as a ``.tar.gz`` whose members are ``./devices/system/...``,
-the format of the real archives in ``tests/checker/audit/snapshots/``: files as read (``<unreadable: ...>`` for a
-file that cannot be read), relative symlinks, directories. The archive is written to a temporary
+the format of the real archives in ``tests/checker/audit/snapshots/``: files as read
+(``<unreadable: ...>`` for a file that cannot be read), relative symlinks, directories. The archive is written to a temporary
 file beside the output and renamed into place only when complete; an output path inside the
 tree being copied (or under ``/sys``) is refused.
 """

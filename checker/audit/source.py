@@ -2,17 +2,18 @@
 
 A view maps a path relative to ``/sys/devices/system`` (``memory/memory9/state``) to the text a
 read returned, ``("link", target)`` for a symlink, or ``""`` for a directory (key ending in
-``/``). Only ``devices/system/memory`` and ``devices/system/node`` are read, in the layout of the
-archives of ``memhp snapshot`` (``tests/checker/audit/snapshots/README.md`` describes it): a file that cannot
-be read holds ``<unreadable: STRERROR>``; ``power/``, ``subsystem``, ``uevent``, ``driver``,
-``firmware_node`` and the ``cpu*``, ``hugepages*``, ``access*``, ``memory_side_cache*``
-subdirectories of node directories are left out; symlinks are never followed.
+``/``). Only ``devices/system/memory`` and ``devices/system/node`` are read, in the layout of
+the archives of ``memhp snapshot`` (``tests/checker/audit/snapshots/README.md`` describes it):
+a file that cannot be read holds ``<unreadable: STRERROR>``; ``power/``, ``subsystem``,
+``uevent``, ``driver``, ``firmware_node`` and the ``cpu*``, ``hugepages*``, ``access*``,
+``memory_side_cache*`` subdirectories of node directories are left out; symlinks are never
+followed.
 
 Every file is opened with ``os.open(O_RDONLY | O_NOFOLLOW | O_NONBLOCK)`` and nothing else: no
-path is ever opened for writing. An archive is read in memory, member by member; nothing is
-extracted. Bad input (a truncated archive, an absolute or ``..`` member, a link out of
-``devices/system``, a device file or hard link, a file over :data:`MAX_FILE` bytes, too many
-members, a tree that is no sysfs) raises :class:`SnapshotError`, one line naming the file.
+path is ever opened for writing. An archive is gunzipped in memory (at most :data:`MAX_TAR`
+bytes) and read member by member; nothing is extracted. Bad input (a truncated archive, an
+absolute or ``..`` member, a link out of ``devices/system``, a device file or hard link, a file
+over :data:`MAX_FILE` bytes, too many members, a tree that is no sysfs) raises :class:`SnapshotError`, one line naming the file.
 """
 
 from __future__ import annotations
