@@ -20,7 +20,9 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p = sub.add_parser("audit", help="check a live sysfs tree or a snapshot against the spec's structure")
     p.add_argument("source", nargs="?", default="/sys",
                    help="a sysfs root (default /sys) or a snapshot archive (.tar.gz)")
-    p.add_argument("--profile", choices=("v3.4", "v6.1"),
+    from spec.audit import AUDIT_PROFILES
+
+    p.add_argument("--profile", choices=sorted(AUDIT_PROFILES),
                    help="kernel profile (default: detected from the files present)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (memhp-audit/1)")
     p.add_argument("--graph", help="draw the link graph into FILE (.svg, .png, .dot or .mmd)")

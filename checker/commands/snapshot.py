@@ -18,7 +18,7 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p = sub.add_parser("snapshot", help="copy /sys/devices/system/{memory,node} into a .tar.gz (read-only)")
     p.add_argument("root", nargs="?", default="/sys", help="the sysfs root to copy (default /sys)")
     p.add_argument("-o", "--output", required=True, help="the archive to write (FILE.tar.gz)")
-    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON (memhp-snapshot/1)")
     p.set_defaults(func=run)
 
 
@@ -29,7 +29,7 @@ def run(args: Any) -> int:
     blocks = len({k.split("/")[1] for k in view if k.startswith("memory/memory")})
     nodes = len({k.split("/")[1] for k in view if k.startswith("node/node")})
     if args.json:
-        print(json.dumps({"output": str(dest), "root": args.root, "entries": len(view),
+        print(json.dumps({"schema": "memhp-snapshot/1", "output": str(dest), "root": args.root, "entries": len(view),
                           "blocks": blocks, "nodes": nodes}))
     else:
         print(f"{dest}: {len(view)} entries of {args.root}/devices/system "

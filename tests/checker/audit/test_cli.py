@@ -64,6 +64,10 @@ def test_snapshot_of_a_tree_round_trips(capsys, tmp_path, real_views):
     from checker.audit.source import read_archive
     assert read_archive(out_file) == real_views[HOT]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+    code, out, _ = _run(capsys, "snapshot", str(tmp_path / "sys"), "-o", str(out_file), "--json")
+    data = json.loads(out)
+    validate(data, "memhp-snapshot/1")
+    assert code == 0 and data["blocks"] == 10 and data["nodes"] == 2
 
 
 def test_snapshot_refuses_an_output_inside_the_tree(capsys, tmp_path):
