@@ -33,7 +33,6 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
 
 
 def run(args: Any) -> int:
-    from checker.audit.graph import build, write_picture
     from checker.audit.run import audit_source, audit_state
 
     if args.world or args.trace:
@@ -42,6 +41,8 @@ def run(args: Any) -> int:
         rep = audit_source(args.source, args.profile)
     out = rep.to_json()
     if args.graph:
+        from checker.audit.graph import build, write_picture  # networkx: only for pictures
+
         g = build(rep.view, rep.findings)
         title = rep.source if rep.kind == "spec" else Path(rep.source).name
         fmt = write_picture(g, args.graph, f"{title} ({rep.profile})")
