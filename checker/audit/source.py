@@ -100,7 +100,8 @@ def read_tree(root: str | Path) -> View:
         while stack:
             path, rel, depth = stack.pop()
             try:
-                entries = sorted(os.scandir(path), key=lambda e: e.name)
+                with os.scandir(path) as it:
+                    entries = sorted(it, key=lambda e: e.name)
             except OSError as e:
                 raise SnapshotError(f"{path}: cannot list the directory ({e.strerror})") from None
             for entry in entries:
@@ -116,7 +117,10 @@ def read_tree(root: str | Path) -> View:
                 if stat.S_ISLNK(st.st_mode):
                     if entry.name in SKIP_NAMES:
                         continue
-                    view[key] = ("link", os.readlink(entry.path))
+                    try:
+                        view[key] = ("link", os.readlink(entry.path))
+                    except OSError as e:
+                        raise SnapshotError(f"{entry.path}: cannot read the link ({e.strerror})") from None
                 elif stat.S_ISDIR(st.st_mode):
                     if _skip(rel, entry.name, True):
                         continue
