@@ -171,3 +171,12 @@ def test_forced_v34_profile_on_a_61_tree_wants_end_phys_index(real_views):
     rep = audit_view(real_views[HOT], HOT, "archive", "v3.4")
     assert {f.rule for f in rep.violations} == {"files"}
     assert rep.profile_from == "--profile"
+
+
+def test_big_blocks_named_by_block_id_are_one_finding(real_views):
+    """2 GiB blocks of 16 sections, named by block id as every kernel does: the seed's section
+    ids are broken by the machine, reported once, not once per block."""
+    got, rep = _corrupt(real_views, BIG, lambda v: v.__setitem__("memory/block_size_bytes", "80000000\n"))
+    firsts = [f for f in rep.violations if f.rule == "first_section"]
+    assert len(firsts) == 1 and "memory1 and 178 more" in firsts[0].found
+    assert firsts[0].files == ("memory/memory1", "memory/memory2", "memory/memory3", "memory/memory4")
