@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                    ".png or .graphml")
     e.add_argument("--graph-limit", type=int, default=None,
                    help="the most states --graph draws (default 5000)")
+    e.add_argument("--from-snapshot", metavar="FILE",
+                   help="start from the machine a snapshot (memhp snapshot) shows, instead of --world")
 
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
     r.add_argument("file")
@@ -321,7 +323,12 @@ def _cmd_explore(args: Any) -> int:
     from checker.explore import explore, verdicts
     from checker.model import MirrorModel, SpecModel, load_impl
 
-    w = _world(args)
+    if args.from_snapshot:
+        from checker.audit.world import world_from_snapshot
+
+        w = world_from_snapshot(args.from_snapshot, args.profile)
+    else:
+        w = _world(args)
     if not args.impl:
         model: Any = SpecModel(w)
     else:
