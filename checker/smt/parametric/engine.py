@@ -270,7 +270,7 @@ class Prover:
         return None
 
 
-def prove(profile: str, timeout: float, mutant: str | None = None, bmc_depth: int = 6,
+def prove(profile: str, timeout: float, mutant: str | None = None, bmc_depth: int = 0,
           only: set[str] | None = None) -> ProofRun:
     """Run the parametric proof of every invariant (or those in ``only``) for ``profile``."""
     t0 = time.monotonic()

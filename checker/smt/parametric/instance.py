@@ -16,7 +16,6 @@ from typing import Any
 
 import z3
 
-from checker.smt.parametric.invariants import initial
 from checker.smt.parametric.vocab import Sig, Vocab, make_sig
 from spec.config import World
 from spec.errors import WorldError
@@ -65,14 +64,19 @@ def world_facts(world: World, profile: str, sig: Sig) -> tuple[Any, Any]:
     m = initial_machine(world, prof)
 
     def init(V: Vocab, _profile: str) -> Any:
-        out = [initial(V, profile)]  # the generic boot constraints, then the world's values
+        out = [V.is_pc(t, "IDLE") for t in T] + [z3.Not(V.locked)] + [
+            z3.Not(V.syms[f]) for f in ("v_closed", "v_promise", "v_xunseen", "v_scn", "v_remove")]
+        for t in T:
+            out += [z3.Not(V.syms[r](t)) for r in ("stop", "cerr", "err", "stale", "scn",
+                                                   "scnn", "opn", "gon", "gdone", "cbo")]
+            out += [z3.Not(V.syms[r](t, c)) for r in ("cal", "sg", "okg", "cl") for c in C]
         for i, b in enumerate(m.blocks):
             out += [V.present(B[i]) == b.present, V.reg(B[i]) == b.registered,
                     V.res(B[i]) == b.resource, V.st_on(B[i]) == (b.state == MEM_ONLINE),
                     V.st_go(B[i]) == (b.state == MEM_GOING_OFFLINE),
                     V.pg_on(B[i]) == (b.pages == PAGES_ONLINE),
                     V.pg_iso(B[i]) == (b.pages == PAGES_ISOLATED),
-                    V.kz(B[i]) == any(z in KERNEL_ZONES for z in b.zones)]
+                    V.kz(B[i]) == any(z in KERNEL_ZONES for z in b.zones), z3.Not(V.smx(B[i]))]
             for n in range(len(world.nodes)):
                 out += [V.link(N[n], B[i]) == (n in b.links), V.blink(B[i], N[n]) == (n in b.backlinks)]
         for n, node in enumerate(m.nodes):

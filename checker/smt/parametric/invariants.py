@@ -284,12 +284,13 @@ def lemmas(profile: str) -> list[Prop]:
     lem("scn_offline_other", "TBNB", lambda V, t, b, n, o: imp(
         And(chain(V, t, "GOFF"), V.blk(t) == b, V.bn(b, n), V.bn(o, n), o != b, V.nonres(o)),
         And(Not(V.scn(t)), imp(V.kz(o), Not(V.scnn(t))))))
-    lem("scn_offline_witness", "TBN", lambda V, t, b, n: imp(
-        And(chain(V, t, "GOFF"), V.blk(t) == b, V.bn(b, n), Not(V.scn(t))),
-        other_has(V, b, n)))
-    lem("scnn_offline_witness", "TBN", lambda V, t, b, n: imp(
-        And(chain(V, t, "GOFF"), V.blk(t) == b, V.bn(b, n), V.kz(b), Not(V.scnn(t))),
-        other_has(V, b, n, kernel=True)), only="v6.1")
+    # the block is named by blk(t), not by a universal variable: no edge from blocks to blocks
+    lem("scn_offline_witness", "TN", lambda V, t, n: imp(
+        And(chain(V, t, "GOFF"), V.bn(V.blk(t), n), Not(V.scn(t))),
+        other_has(V, V.blk(t), n)))
+    lem("scnn_offline_witness", "TN", lambda V, t, n: imp(
+        And(chain(V, t, "GOFF"), V.bn(V.blk(t), n), V.kz(V.blk(t)), Not(V.scnn(t))),
+        other_has(V, V.blk(t), n, kernel=True)), only="v6.1")
     lem("scnn_offline_kernel", "T", lambda V, t: imp(And(chain(V, t, "GOFF"), V.scnn(t)),
                                                      V.kz(V.blk(t))), only="v6.1")
     # links

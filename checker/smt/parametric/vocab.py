@@ -14,6 +14,7 @@ node" (``nonres``: the block's pages are not reserved), so every question about
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +89,9 @@ class Sig:
 
 def make_sig(finite: dict[str, int] | None = None, tag: str = "") -> Sig:
     """The signature. ``finite`` gives some sorts a fixed size (enumerated sorts), for the
-    finite instances; the parametric proofs leave every sort uninterpreted."""
+    finite instances; the parametric proofs leave every sort uninterpreted. Every call makes
+    fresh sorts (Z3 declares an enumeration's name once per process)."""
+    tag = f"{tag}_{uuid.uuid4().hex[:8]}"
     sorts: dict[str, Any] = {}
     domains: dict[str, list[Any]] = {}
     for s in ("B", "N", "C", "T"):
