@@ -17,7 +17,7 @@ from checker.smt.parametric.engine import ProofRun, prove
 from checker.smt.parametric.invariants import properties
 from spec.profiles import get_profile
 
-__all__ = ["prove_all", "prove", "ProofRun"]
+__all__ = ["ProofRun", "prove", "prove_all"]
 
 PROFILES = ("v3.4", "v6.1")
 
@@ -25,8 +25,8 @@ PROFILES = ("v3.4", "v6.1")
 def prove_all(profile: str, timeout: float, bmc_depth: int = 0) -> list[InvariantResult]:
     """One result per parametric invariant (engine ``smt``, bound ``parametric``).
 
-    ``timeout`` (seconds) bounds every solver query and the whole Houdini run; a timeout makes
-    the invariants not yet settled ``unknown``. ``bmc_depth`` > 0 also searches a finite
+    ``timeout`` (seconds) bounds every solver query; a query that times out makes the
+    invariants not yet settled ``unknown``. ``bmc_depth`` > 0 also searches a finite
     instance (two of each sort) for a path to a violation of each invariant that is not proved
     (``violated`` if found, else ``cti``)."""
     get_profile(profile)  # unknown names: WorldError, one line, exit 2

@@ -11,7 +11,13 @@ import json
 import sys
 import time
 
-from checker.results import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, combine_exit
+from checker.results import (
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATION,
+    combine_exit,
+)
 from checker.smt.parametric import PROFILES, prove_all
 from spec.errors import MemhpError
 
@@ -20,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m checker.smt.parametric",
                                  description="parametric Z3 proofs of the core invariants")
     ap.add_argument("--profile", default="v6.1", help=f"one of {', '.join(PROFILES)}")
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per query and per run")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per solver query")
     ap.add_argument("--bmc-depth", type=int, default=0,
                     help="search a finite instance this deep for a violation of what is not proved")
     ap.add_argument("--json", action="store_true")

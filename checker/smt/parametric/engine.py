@@ -75,9 +75,9 @@ def describe(m: Any, V: Vocab) -> str:
         pc = str(ev(V.pc(t)))
         if pc.startswith("IDLE"):
             continue
-        desc = f"t{i}: {str(ev(V.kind(t)))} on {names.get(str(ev(V.blk(t))), '?')} at {pc}"
+        desc = f"t{i}: {ev(V.kind(t))!s} on {names.get(str(ev(V.blk(t))), '?')} at {pc}"
         if pc.startswith("CHAIN"):
-            desc += f" delivering {str(ev(V.ev(t)))}"
+            desc += f" delivering {ev(V.ev(t))!s}"
         flags = [f for f in ("opn", "gdone", "scn", "err", "stop", "cerr") if truth(V.syms[f](t))]
         parts.append(desc + (f" [{', '.join(flags)}]" if flags else ""))
     for b in blocks:
@@ -172,14 +172,14 @@ class Prover:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise SolverGaveUp("time budget used up")
-        s.set("timeout", max(1, int(min(self.timeout_ms, left * 1000))))
+        s.set("timeout", max(1, int(min(self.timeout_ms, left * 1000))))  # per query
         self.queries += 1
         r = s.check(*assumptions)
         if r == z3.unknown:
             raise SolverGaveUp(s.reason_unknown())
         return r
 
-    def houdini(self, budget: float) -> tuple[list[Prop], dict[str, str], dict[str, set[str]]]:
+    def houdini(self, budget: float = float("inf")) -> tuple[list[Prop], dict[str, str], dict[str, set[str]]]:
         """The largest inductive subset of the candidates, why each dropped one went, and for
         each kept one the conjuncts its preservation used (unsat cores, over all transitions)."""
         self.deadline = time.monotonic() + budget
@@ -272,7 +272,9 @@ class Prover:
 
 def prove(profile: str, timeout: float, mutant: str | None = None, bmc_depth: int = 0,
           only: set[str] | None = None) -> ProofRun:
-    """Run the parametric proof of every invariant (or those in ``only``) for ``profile``."""
+    """Run the parametric proof of every invariant (or those in ``only``) for ``profile``.
+    ``timeout`` (seconds) bounds each solver query; the bounded search, if asked for, gets
+    ``timeout`` per invariant in all."""
     t0 = time.monotonic()
     pr = Prover(profile, timeout, mutant)
     if only:
@@ -280,7 +282,7 @@ def prove(profile: str, timeout: float, mutant: str | None = None, bmc_depth: in
         pr.cands = pr.props + [c for c in pr.cands if not c.safety]
     run = ProofRun(profile, mutant)
     try:
-        alive, why, used = pr.houdini(budget=timeout)
+        alive, why, used = pr.houdini()
     except SolverGaveUp as e:
         for p in pr.props:
             run.outcomes[p.name] = Outcome("unknown", f"solver gave up ({e}) before the "

@@ -17,11 +17,11 @@ from typing import Any
 import z3
 
 from checker.smt.parametric.vocab import Sig, Vocab, make_sig
+from spec.actions import MEM_GOING_OFFLINE, MEM_ONLINE
 from spec.config import World
 from spec.errors import WorldError
 from spec.profiles import get_profile
 from spec.state import KERNEL_ZONES, PAGES_ISOLATED, PAGES_ONLINE, initial_machine
-from spec.actions import MEM_GOING_OFFLINE, MEM_ONLINE
 
 
 def instance_sig(world: World, tag: str = "w") -> Sig:

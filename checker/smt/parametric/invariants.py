@@ -29,8 +29,9 @@ present pages from the blocks), the sysfs file contents, slub_structures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import z3
 
@@ -153,8 +154,6 @@ def lemmas(profile: str) -> list[Prop]:
     """Candidate strengthening lemmas (the prover keeps the inductive ones)."""
     L: list[Prop] = []
 
-    v34 = profile == "v3.4"
-
     def lem(name: str, sorts: str, f: Callable[..., Any], only: str | None = None) -> None:
         if only is not None and only != profile:
             return
@@ -169,7 +168,7 @@ def lemmas(profile: str) -> list[Prop]:
     def chain(V: Vocab, t: Any, *evs: str) -> Any:
         return z3.And(V.is_pc(t, "CHAIN"), V.is_ev(t, *evs))
 
-    imp, And, Or, Not = z3.Implies, z3.And, z3.Or, z3.Not
+    imp, And, Not = z3.Implies, z3.And, z3.Not
     pre_chain = ("IDLE", "WAIT_SMX", "OFF_ENTRY", "WAIT_HP")
     # structure of states and locks
     lem("state_exclusive", "B", lambda V, b: Not(And(V.st_on(b), V.st_go(b))))

@@ -33,124 +33,15 @@ and ``status_change_nid`` in the cases where it depends on page counts the model
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import z3
 
-from checker.smt.parametric.update import Upd
-from checker.smt.parametric.vocab import Sig, Vocab
+from checker.smt.parametric.ctx import MUTANTS, Ctx, Rule, flipcheck
+from checker.smt.parametric.profile_rules import V34, V61
+from checker.smt.parametric.vocab import Vocab
 
-MUTANTS = {
-    "online_no_node_state": "online commit does not set the node's memory state",
-    "no_cancel_offline": "a failed GOING_OFFLINE chain is not followed by CANCEL_OFFLINE",
-    "cancel_first_only": "CANCEL_* reaches only the first callback",
-    "scn_always": "status_change_nid is the node id on every online",
-    "add_no_backlink": "hot-add creates the node link but not the memoryX/nodeN backlink",
-    "eject_online": "the eject removes a block without offlining it first",
-    "no_notify_stop": "callbacks never answer NOTIFY_STOP (a variant that must prove x_after_going)",
-}
-
-
-@dataclass
-class Rule:
-    name: str
-    params: tuple[tuple[str, str], ...]
-    body: Callable[["Ctx", dict[str, Any]], Any]
-
-
-class Ctx:
-    """What a rule body sees: the pre/post vocabularies, the update under construction."""
-
-    def __init__(self, pre: Vocab, post: Vocab, profile: str, mutant: str | None) -> None:
-        self.pre, self.post, self.u = pre, post, Upd(pre, post)
-        self.v34 = profile == "v3.4"
-        self.mut = mutant
-        self.sig: Sig = pre.sig
-
-    def E(self, enum: str, value: str) -> Any:
-        return self.sig.e(enum, value)
-
-    # --- building blocks shared by the rules -------------------------------------------
-    def start_op(self, t: Any, b: Any, kind: Any, pc: str) -> None:
-        p, u = self.pre, self.u
-        u.pt("pc", (t,), self.E("Pc", pc))
-        u.pt("kind", (t,), kind)
-        u.pt("blk", (t,), b)
-        for r in ("cal", "sg", "okg", "cl"):
-            u.fn(r, lambda x, c, r=r: z3.If(x == t, False, p.syms[r](x, c)))
-        for r in ("opn", "gon", "gdone", "cbo", "stop", "cerr", "err", "stale", "scn", "scnn"):
-            u.pt(r, (t,), False)
-
-    def finish(self, t: Any) -> None:
-        """The operation returns: the monitor's end-of-operation checks."""
-        p = self.pre
-        self.u.pt("pc", (t,), self.E("Pc", "IDLE"))
-        self.u.flag("v_closed", p.opn(t))
-        c = z3.Const("c_fin", self.sig.sort("C"))
-        self.u.flag("v_promise", z3.Exists([c], z3.And(p.okg(t, c), z3.Not(p.cl(t, c)))))
-
-    def take(self, t: Any) -> None:
-        self.u.pt("locked", (), True)
-        self.u.pt("holder", (), t)
-
-    def release(self) -> None:
-        self.u.pt("locked", (), False)
-
-    def start_chain(self, t: Any, ev: str) -> None:
-        p, u = self.pre, self.u
-        u.pt("pc", (t,), self.E("Pc", "CHAIN"))
-        u.pt("ev", (t,), self.E("Ev", ev))
-        u.fn("cal", lambda x, c: z3.If(x == t, False, p.cal(x, c)))
-        u.pt("stop", (t,), False)
-        u.pt("cerr", (t,), False)
-        if ev in ("GON", "GOFF"):
-            u.flag("v_closed", z3.Or(p.opn(t), p.gdone(t)))
-            u.pt("opn", (t,), True)
-            u.pt("gon", (t,), ev == "GON")
-        else:
-            on = ev in ("XON", "CON")
-            u.flag("v_closed", z3.Not(z3.And(p.opn(t), p.gon(t) == on)))
-            u.pt("opn", (t,), False)
-            u.pt("gdone", (t,), True)
-            u.pt("cbo", (t,), ev == "XOFF")
-
-    def set_state(self, b: Any, on: Any, going: Any) -> None:
-        self.u.pt("st_on", (b,), on)
-        self.u.pt("st_go", (b,), going)
-
-    def set_pages(self, b: Any, on: Any, iso: Any) -> None:
-        self.u.pt("pg_on", (b,), on)
-        self.u.pt("pg_iso", (b,), iso)
-
-    def noother(self, b: Any, n: Any, kernel: bool = False) -> Any:
-        """No other block of node ``n`` has counted pages (kernel zone only, if asked)."""
-        p = self.pre
-        y = z3.Const("y_other", self.sig.sort("B"))
-        cond = [y != b, p.bn(y, n), p.nonres(y)] + ([p.kz(y)] if kernel else [])
-        return z3.ForAll([y], z3.Not(z3.And(*cond)))
-
-    def remove_flag(self, t: Any, b: Any, when: Any) -> None:
-        """remove_only_offline: the block goes while it is not offline (own offline excepted)."""
-        p = self.pre
-        self.u.flag("v_remove", z3.And(when, p.present(b),
-                                       z3.Or(p.st_on(b), z3.And(p.st_go(b), z3.Not(p.cbo(t))))))
-
-    def remove_block(self, t: Any, b: Any, when: Any) -> None:
-        """6.1 try_remove_memory(): device, links, sections, resource (if ``when``)."""
-        p, u = self.pre, self.u
-        self.remove_flag(t, b, when)
-        for r in ("present", "reg", "res"):
-            u.pt(r, (b,), z3.And(z3.Not(when), p.syms[r](b)))
-        u.fn("link", lambda x, y: z3.And(p.link(x, y), z3.Not(z3.And(when, y == b))))
-        u.fn("blink", lambda y, x: z3.And(p.blink(y, x), z3.Not(z3.And(when, y == b))))
-        u.fn("stale", lambda x: z3.Or(p.stale(x), z3.And(
-            when, x != t, z3.Not(p.is_pc(x, "IDLE")), p.is_kind(x, "WON", "WOFF"), p.blk(x) == b)))
-
-
-def _flipcheck(c: Ctx, t: Any, n: Any, new_nmem: Any) -> None:
-    """A node's memory state flips only in an operation that announced it (Monitor._flip)."""
-    c.u.flag("v_scn", z3.And(new_nmem != c.pre.nmem(n), z3.Not(c.pre.scn(t))))
+__all__ = ["MUTANTS", "Rule", "instantiate", "rules"]
 
 
 # --- rules common to both profiles ------------------------------------------------------------
@@ -197,9 +88,7 @@ def r_add(c: Ctx, P: dict[str, Any]) -> Any:
         def newlink(x: Any, y: Any) -> Any:
             return z3.And(x == n, y == b)
     u.fn("link", lambda x, y: z3.Or(p.link(x, y), newlink(x, y)))
-    if c.mut == "add_no_backlink":
-        pass
-    else:
+    if c.mut != "add_no_backlink":
         u.fn("blink", lambda y, x: z3.Or(p.blink(y, x), newlink(x, y)))
     c.finish(t)
     return z3.And(p.is_pc(t, "WAIT_HP"), p.is_kind(t, "ADD"), p.blk(t) == b, p.bn(b, n),
@@ -254,7 +143,7 @@ def r_end_gon_ok(c: Ctx, P: dict[str, Any]) -> Any:
         new = z3.Or(p.nmem(n), p.scn(t))
         u.pt("nnorm", (n,), z3.Or(p.nnorm(n), p.scnn(t)))
     u.pt("nmem", (n,), new)
-    _flipcheck(c, t, n, new)
+    flipcheck(c, t, n, new)
     c.start_chain(t, "XON")
     return _chain_end(c, P, "GON", z3.Not(p.cerr(t)))
 
@@ -321,7 +210,7 @@ def r_end_goff_ok(c: Ctx, P: dict[str, Any]) -> Any:
         new = z3.And(p.nmem(n), z3.Not(p.scn(t)))
         u.pt("nnorm", (n,), z3.And(p.nnorm(n), z3.Not(p.scnn(t))))
     u.pt("nmem", (n,), new)
-    _flipcheck(c, t, n, new)
+    flipcheck(c, t, n, new)
     c.start_chain(t, "XOFF")
     return _chain_end(c, P, "GOFF", z3.And(z3.Not(p.cerr(t)), P["mok"], p.pg_iso(b)))
 
@@ -352,187 +241,6 @@ def r_end_xoff(c: Ctx, P: dict[str, Any]) -> Any:
     return _chain_end(c, P, "XOFF")
 
 
-# --- v3.4 only ---------------------------------------------------------------------------------
-def r34_ws_reject(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.finish(t)  # take state_mutex, refuse (-EINVAL / -EBUSY), release
-    on = p.is_kind(t, "WON")
-    bad_on = z3.Or(z3.Not(p.offline(b)), p.refuse_on(b), p.nonres(b))
-    return z3.And(p.is_pc(t, "WAIT_SMX"), p.blk(t) == b, z3.Not(p.smx(b)),
-                  z3.If(on, bad_on, z3.Not(p.st_on(b))))
-
-
-def r34_ws_off(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.u.pt("smx", (b,), True)
-    c.set_state(b, False, True)
-    c.u.pt("pc", (t,), c.E("Pc", "OFF_ENTRY"))
-    return z3.And(p.is_pc(t, "WAIT_SMX"), p.is_kind(t, "WOFF"), p.blk(t) == b,
-                  z3.Not(p.smx(b)), p.st_on(b))
-
-
-def r34_ws_on(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.u.pt("smx", (b,), True)
-    c.u.pt("pc", (t,), c.E("Pc", "WAIT_HP"))
-    return z3.And(p.is_pc(t, "WAIT_SMX"), p.is_kind(t, "WON"), p.blk(t) == b,
-                  z3.Not(p.smx(b)), p.offline(b), z3.Not(p.refuse_on(b)), z3.Not(p.nonres(b)))
-
-
-def r34_entry_refused(c: Ctx, P: dict[str, Any]) -> Any:
-    """test_pages_in_a_zone() fails: -EINVAL (writer: state back to online, unlock)."""
-    p, t, b = c.pre, P["t"], P["b"]
-    w = p.is_kind(t, "WOFF")
-    c.set_state(b, z3.Or(w, p.st_on(b)), z3.And(z3.Not(w), p.st_go(b)))
-    c.u.pt("smx", (b,), z3.And(z3.Not(w), p.smx(b)))
-    c.finish(t)
-    return z3.And(p.is_pc(t, "OFF_ENTRY"), p.blk(t) == b, p.refuse(b))
-
-
-def r34_entry_ok(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.u.pt("pc", (t,), c.E("Pc", "WAIT_HP"))
-    return z3.And(p.is_pc(t, "OFF_ENTRY"), p.blk(t) == b, z3.Not(p.refuse(b)))
-
-
-def r34_online(c: Ctx, P: dict[str, Any]) -> Any:
-    """online_pages(): status_change_nid = nid if node_present_pages(nid) == 0."""
-    p, u, t, b, n = c.pre, c.u, P["t"], P["b"], P["n"]
-    c.take(t)
-    y = z3.Const("y_any", c.sig.sort("B"))
-    scn = z3.BoolVal(True) if c.mut == "scn_always" else z3.ForAll(
-        [y], z3.Not(z3.And(p.bn(y, n), p.nonres(y))))
-    u.pt("scn", (t,), scn)
-    u.flag("v_scn", scn != z3.Not(p.nmem(n)))
-    c.start_chain(t, "GON")
-    return z3.And(p.is_pc(t, "WAIT_HP"), p.is_kind(t, "WON"), p.blk(t) == b, p.bn(b, n),
-                  z3.Not(p.locked))
-
-
-def r34_isolate_busy(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.u.pt("err", (t,), True)
-    c.u.pt("pc", (t,), c.E("Pc", "FIN"))
-    return z3.And(p.is_pc(t, "WAIT_HP"), p.is_kind(t, "WOFF", "EJ"), p.blk(t) == b,
-                  z3.Not(p.locked), p.unmov(b), p.pg_on(b))
-
-
-def r34_isolate(c: Ctx, P: dict[str, Any]) -> Any:
-    """offline_pages(): isolate, status_change_nid = node if nr_pages >= node_present_pages."""
-    p, u, t, b, n = c.pre, c.u, P["t"], P["b"], P["n"]
-    c.take(t)
-    c.set_pages(b, False, p.nonres(b))
-    other = c.noother(b, n)
-    scn = z3.If(other, True, z3.If(z3.And(p.nonres(b), z3.Not(p.hole(b))), False, P["hs"]))
-    u.pt("scn", (t,), scn)
-    u.flag("v_scn", scn != z3.And(p.nmem(n), other))
-    c.start_chain(t, "GOFF")
-    return z3.And(p.is_pc(t, "WAIT_HP"), p.is_kind(t, "WOFF", "EJ"), p.blk(t) == b, p.bn(b, n),
-                  z3.Not(p.locked), z3.Not(z3.And(p.unmov(b), p.pg_on(b))))
-
-
-def r34_fin_eject(c: Ctx, P: dict[str, Any]) -> Any:
-    """The ACPI driver after remove_memory(): on success the device is ejected; the memory
-    block device, its state and links stay."""
-    p, t, b = c.pre, P["t"], P["b"]
-    ok = z3.Not(p.err(t))
-    c.remove_flag(t, b, ok)
-    c.u.pt("present", (b,), z3.And(p.present(b), z3.Not(ok)))
-    c.finish(t)
-    return z3.And(p.is_pc(t, "FIN"), p.is_kind(t, "EJ"), p.blk(t) == b)
-
-
-def r34_fin_write(c: Ctx, P: dict[str, Any]) -> Any:
-    """memory_block_change_state(): mem->state = to (success) or from (error), unlock."""
-    p, t, b = c.pre, P["t"], P["b"]
-    c.set_state(b, p.is_kind(t, "WON") != p.err(t), False)
-    c.u.pt("smx", (b,), False)
-    c.finish(t)
-    return z3.And(p.is_pc(t, "FIN"), p.is_kind(t, "WON", "WOFF"), p.blk(t) == b)
-
-
-# --- v6.1 only ---------------------------------------------------------------------------------
-def _hp61(c: Ctx, t: Any, b: Any) -> Any:
-    p = c.pre
-    return z3.And(p.is_pc(t, "WAIT_HP"), p.blk(t) == b, z3.Not(p.locked))
-
-
-def r61_nodev(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.finish(t)  # kernfs: the write's device was removed while it waited (-ENODEV)
-    return z3.And(_hp61(c, t, b), p.is_kind(t, "WON", "WOFF"), z3.Or(p.stale(t), z3.Not(p.reg(b))))
-
-
-def r61_noop(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.finish(t)  # device_online()/device_offline() on a device already there: returns 1
-    return z3.And(_hp61(c, t, b), z3.Not(p.stale(t)), p.reg(b),
-                  z3.Or(z3.And(p.is_kind(t, "WON"), z3.Not(p.offline(b))),
-                        z3.And(p.is_kind(t, "WOFF"), p.offline(b))))
-
-
-def r61_online(c: Ctx, P: dict[str, Any]) -> Any:
-    """memory_block_online(): zone chosen, nids from the node states, GOING_ONLINE."""
-    p, u, t, b, n, kzc = c.pre, c.u, P["t"], P["b"], P["n"], P["kzc"]
-    c.take(t)
-    u.pt("kz", (b,), kzc)
-    scn = z3.BoolVal(True) if c.mut == "scn_always" else z3.Not(p.nmem(n))
-    scnn = z3.And(kzc, z3.Not(p.nnorm(n)))
-    u.pt("scn", (t,), scn)
-    u.pt("scnn", (t,), scnn)
-    u.flag("v_scn", z3.Or(scn != z3.Not(p.nmem(n)), scnn != z3.And(z3.Not(p.nnorm(n)), kzc)))
-    c.start_chain(t, "GON")
-    return z3.And(_hp61(c, t, b), p.is_kind(t, "WON"), p.bn(b, n), z3.Not(p.stale(t)),
-                  p.reg(b), p.offline(b))
-
-
-def r61_eject_offline(c: Ctx, P: dict[str, Any]) -> Any:
-    """acpi eject of a block already offline: removed at once."""
-    p, t, b = c.pre, P["t"], P["b"]
-    c.remove_block(t, b, z3.BoolVal(True))
-    for r in ("st_on", "st_go", "pg_on", "pg_iso", "kz"):
-        c.u.pt(r, (b,), False)
-    c.finish(t)
-    cond = z3.BoolVal(True) if c.mut == "eject_online" else p.offline(b)
-    return z3.And(_hp61(c, t, b), p.is_kind(t, "EJ"), cond)
-
-
-def r61_going(c: Ctx, P: dict[str, Any]) -> Any:
-    p, t, b = c.pre, P["t"], P["b"]
-    c.take(t)
-    c.set_state(b, False, True)
-    c.u.pt("pc", (t,), c.E("Pc", "OFF_ENTRY"))
-    return z3.And(_hp61(c, t, b), p.is_kind(t, "WOFF", "EJ"), z3.Not(p.offline(b)),
-                  z3.Or(p.is_kind(t, "EJ"), z3.And(z3.Not(p.stale(t)), p.reg(b))))
-
-
-def r61_entry_fail(c: Ctx, P: dict[str, Any]) -> Any:
-    """No single zone, holes, or isolation fails: state back to online, unlock."""
-    p, t, b = c.pre, P["t"], P["b"]
-    c.set_state(b, True, False)
-    c.release()
-    c.finish(t)
-    return z3.And(p.is_pc(t, "OFF_ENTRY"), p.blk(t) == b,
-                  z3.Or(p.refuse(b), z3.And(p.unmov(b), p.pg_on(b))))
-
-
-def r61_isolate(c: Ctx, P: dict[str, Any]) -> Any:
-    """offline_pages(): isolate, node_states_check_changes_offline(), GOING_OFFLINE."""
-    p, u, t, b, n = c.pre, c.u, P["t"], P["b"], P["n"]
-    c.set_pages(b, False, True)
-    other, other_k = c.noother(b, n), c.noother(b, n, kernel=True)
-    own = p.nonres(b)
-    scn = z3.If(other, True, z3.If(own, False, P["hs"]))
-    scnn = z3.And(p.kz(b), z3.If(other_k, True, z3.If(own, False, P["hsn"])))
-    u.pt("scn", (t,), scn)
-    u.pt("scnn", (t,), scnn)
-    u.flag("v_scn", z3.Or(scn != z3.And(p.nmem(n), other),
-                          scnn != z3.And(p.nnorm(n), p.kz(b), other_k)))
-    c.start_chain(t, "GOFF")
-    return z3.And(p.is_pc(t, "OFF_ENTRY"), p.blk(t) == b, p.bn(b, n), z3.Not(p.refuse(b)),
-                  z3.Not(z3.And(p.unmov(b), p.pg_on(b))))
-
-
 _T, _B, _N, _C = ("t", "T"), ("b", "B"), ("n", "N"), ("c", "C")
 COMMON = (
     Rule("write_start", (_T, _B, ("on", "Bool")), r_write_start),
@@ -551,29 +259,6 @@ COMMON = (
     Rule("end_cancel_offline", (_T, _B, _N), r_end_coff),
     Rule("end_offline", (_T, _B, _N), r_end_xoff),
 )
-V34 = (
-    Rule("state_mutex_refuse", (_T, _B), r34_ws_reject),
-    Rule("state_mutex_going_offline", (_T, _B), r34_ws_off),
-    Rule("state_mutex_online", (_T, _B), r34_ws_on),
-    Rule("offline_entry_refused", (_T, _B), r34_entry_refused),
-    Rule("offline_entry", (_T, _B), r34_entry_ok),
-    Rule("online_pages", (_T, _B, _N), r34_online),
-    Rule("isolate_busy", (_T, _B), r34_isolate_busy),
-    Rule("offline_pages", (_T, _B, _N, ("hs", "Bool")), r34_isolate),
-    Rule("finish_eject", (_T, _B), r34_fin_eject),
-    Rule("finish_write", (_T, _B), r34_fin_write),
-)
-V61 = (
-    Rule("write_nodev", (_T, _B), r61_nodev),
-    Rule("device_noop", (_T, _B), r61_noop),
-    Rule("memory_block_online", (_T, _B, _N, ("kzc", "Bool")), r61_online),
-    Rule("eject_offline_block", (_T, _B), r61_eject_offline),
-    Rule("going_offline", (_T, _B), r61_going),
-    Rule("offline_entry_failed", (_T, _B), r61_entry_fail),
-    Rule("offline_pages", (_T, _B, _N, ("hs", "Bool"), ("hsn", "Bool")), r61_isolate),
-)
-
-
 def rules(profile: str) -> tuple[Rule, ...]:
     return COMMON + (V34 if profile == "v3.4" else V61)
 

@@ -9,7 +9,8 @@ conditions holds and is never cleared.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import z3
 
