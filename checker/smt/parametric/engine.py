@@ -24,7 +24,7 @@ import z3
 
 from checker.smt.parametric.invariants import Prop, axioms, initial, lemmas, properties
 from checker.smt.parametric.transitions import instantiate, rules
-from checker.smt.parametric.vocab import Sig, Vocab, make_sig
+from checker.smt.parametric.vocab import EVENT_NAMES, Sig, Vocab, make_sig
 
 
 class SolverGaveUp(Exception):
@@ -62,6 +62,8 @@ def describe(m: Any, V: Vocab) -> str:
         return m.eval(x, model_completion=True)
     def truth(x: Any) -> bool:
         return z3.is_true(ev(x))
+    def val(x: Any) -> str:  # an enumeration value without its sort's unique suffix
+        return str(ev(x)).split(".")[0]
     def universe(s: str) -> list[Any]:
         srt = sig.sort(s)
         if sig.domains and srt.name() in sig.domains:

@@ -202,6 +202,9 @@ def lemmas(profile: str) -> list[Prop]:
                                                   And(V.opn(t), Not(V.gdone(t)))))
     lem("closing_chain_done", "T", lambda V, t: imp(chain(V, t, "XON", "XOFF", "CON", "COFF"),
                                                     And(V.gdone(t), Not(V.opn(t)), Not(V.stop(t)))))
+    lem("stop_is_error", "T", lambda V, t: imp(And(chain(V, t, "GON", "GOFF"), V.stop(t)),
+                                               V.cerr(t)))
+    lem("x_after_full_going", "TC", lambda V, t, c: imp(chain(V, t, "XON", "XOFF"), V.sg(t, c)))
     lem("saw_going_iff_called", "TC", lambda V, t, c: imp(chain(V, t, "GON", "GOFF"),
                                                           V.sg(t, c) == V.cal(t, c)))
     lem("closed_iff_called", "TC", lambda V, t, c: imp(

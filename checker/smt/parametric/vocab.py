@@ -91,7 +91,7 @@ def make_sig(finite: dict[str, int] | None = None, tag: str = "") -> Sig:
     """The signature. ``finite`` gives some sorts a fixed size (enumerated sorts), for the
     finite instances; the parametric proofs leave every sort uninterpreted. Every call makes
     fresh sorts (Z3 declares an enumeration's name once per process)."""
-    tag = f"{tag}_{uuid.uuid4().hex[:8]}"
+    tag = f".{tag}{uuid.uuid4().hex[:8]}"
     sorts: dict[str, Any] = {}
     domains: dict[str, list[Any]] = {}
     for s in ("B", "N", "C", "T"):
