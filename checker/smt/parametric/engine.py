@@ -58,12 +58,16 @@ def _solver(timeout_ms: int) -> Any:
 def describe(m: Any, V: Vocab) -> str:
     """A short text of one state of a Z3 model: threads in flight and the blocks they touch."""
     sig = V.sig
+
     def ev(x: Any) -> Any:
         return m.eval(x, model_completion=True)
+
     def truth(x: Any) -> bool:
         return z3.is_true(ev(x))
+
     def val(x: Any) -> str:  # an enumeration value without its sort's unique suffix
         return str(ev(x)).split(".")[0]
+
     def universe(s: str) -> list[Any]:
         srt = sig.sort(s)
         if sig.domains and srt.name() in sig.domains:
@@ -74,12 +78,12 @@ def describe(m: Any, V: Vocab) -> str:
     parts = [f"{len(blocks)} block(s), {len(universe('N'))} node(s), "
              f"{len(universe('C'))} callback(s), {len(threads)} thread(s)"]
     for i, t in enumerate(threads):
-        pc = str(ev(V.pc(t)))
-        if pc.startswith("IDLE"):
+        pc = val(V.pc(t))
+        if pc == "IDLE":
             continue
-        desc = f"t{i}: {ev(V.kind(t))!s} on {names.get(str(ev(V.blk(t))), '?')} at {pc}"
-        if pc.startswith("CHAIN"):
-            desc += f" delivering {ev(V.ev(t))!s}"
+        desc = f"t{i}: {val(V.kind(t))} on {names.get(str(ev(V.blk(t))), '?')} at {pc}"
+        if pc == "CHAIN":
+            desc += f" delivering {EVENT_NAMES.get(val(V.ev(t)), '?')}"
         flags = [f for f in ("opn", "gdone", "scn", "err", "stop", "cerr") if truth(V.syms[f](t))]
         parts.append(desc + (f" [{', '.join(flags)}]" if flags else ""))
     for b in blocks:
