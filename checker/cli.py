@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-depth", type=int, default=None)
     e.add_argument("--impl", help="explore a patched kernel mirror (.py file or dotted module), or 'mirror' for the base one")
     e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
+    e.add_argument("--no-symmetry", action="store_true",
+                   help="explore every state, not one per symmetry orbit (spin-bench worlds)")
 
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
     r.add_argument("file")
@@ -96,6 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _world(args: Any) -> Any:
+    from checker.bench.world import is_bench_name
+
+    if is_bench_name(args.world):
+        raise UsageError(f"{args.world}: a spin-bench world has no kernel profile; run it with "
+                         f"`memhp explore --world {args.world}` or export it with `memhp export promela`")
     w = resolve_world(args.world)
     if getattr(args, "profile", None):
         w = w.with_profile(args.profile)
@@ -278,7 +285,7 @@ def _cmd_verify(args: Any) -> int:
         for name in BUILTIN:
             w = resolve_world(name)
             print(f"{name:12} {w.profile:5} {w.description.splitlines()[0] if w.description else ''}")
-        print("spin-bench:B=..,N=..,K=..,W=..  (the SPIN peer benchmark; not yet available)")
+        print("spin-bench:B=..,N=..,K=..,W=..  (the SPIN peer benchmark: memhp explore, memhp export promela)")
         return EXIT_OK
     w = _world(args)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -322,8 +329,13 @@ def _cmd_explore(args: Any) -> int:
     from pathlib import Path
 
     from checker.explore import explore, verdicts
+    from checker.bench.world import is_bench_name
     from checker.model import MirrorModel, SpecModel, load_impl
 
+    if is_bench_name(args.world):
+        from checker.bench.run import run_explore
+
+        return run_explore(args, _progress(sys.stderr.isatty() and not args.json))
     w = _world(args)
     if not args.impl:
         model: Any = SpecModel(w)

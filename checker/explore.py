@@ -189,7 +189,11 @@ class PackedModel(Protocol):
     """A model whose states are ints. ``expand(s, labels)`` returns the successors of ``s`` in a
     fixed order and the violations of its transitions as (index into the successors, invariant,
     cause); with ``labels`` it appends one label per successor. ``symmetry()`` returns None or
-    an object with ``canonical(s)``, ``orbit_size(c)`` and ``order`` (see checker.bench.symmetry)."""
+    an object with ``canonical(s)``, ``orbit_size(c)`` and ``order`` (see checker.bench.symmetry).
+
+    A violating transition is counted, and its target is not explored further: a failed check
+    ends the path, as a failed ``assert`` does in SPIN (so a seeded bug cannot lead the search
+    into states that only exist past the broken check)."""
 
     invariants: tuple[tuple[str, str], ...]
 
@@ -252,6 +256,8 @@ def explore_packed(model: PackedModel, max_depth: int | None = None, stop_on: se
                         hits[(inv, cause)] = (key, depth + 1)
                     if stop_on and inv in stop_on:
                         stop = True
+                bad = {i for i, _, _ in viol}
+                succ = [s2 for i, s2 in enumerate(succ) if i not in bad]
             if canon is not None:
                 for s2 in succ:
                     c = canon(s2)

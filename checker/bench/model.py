@@ -4,7 +4,8 @@ A state is one Python int (the compact encoding), laid out from bit 0 upwards:
 
 * one chunk per block ``b`` of ``3 + K`` bits: ``present`` (1 bit), ``bstate`` (2 bits), then
   ``prep[k][b]`` for k = 0..K-1 (so a block's chunk is everything the state says about it);
-* one chunk per node: ``pp[n]`` (``B.bit_length()`` bits) then ``hm[n]`` (1 bit);
+* one chunk per node: ``pp[n]`` (8 bits, a Promela ``byte`` that wraps as SPIN's does once a
+  seeded bug has broken the counting) then ``hm[n]`` (1 bit);
 * ``op_ev`` (3 bits), ``op_cb``, ``op_nid + 1``;
 * one chunk per writer: ``pc`` (3 bits), ``a`` (2 bits), ``b``.
 
@@ -53,7 +54,7 @@ class Layout:
     def __init__(self, w: BenchWorld) -> None:
         B, N, K, W = w.B, w.N, w.K, w.W
         self.CB = 3 + K                       # block chunk width
-        self.PW = B.bit_length()              # pp width
+        self.PW = 8                           # pp is a Promela byte (it wraps in buggy worlds)
         self.NW = self.PW + 1                 # node chunk width
         self.NODE = B * self.CB
         self.OP = self.NODE + N * self.NW
@@ -267,7 +268,8 @@ class BenchModel:
                 hm = (s >> (nsh + L.PW)) & 1
                 nid = ((s >> L.NID) & ((1 << L.NIDW) - 1)) - 1
                 if ev == GOING_ONLINE:
-                    s2 = (s + (1 << nsh) + ((1 - hm) << (nsh + L.PW)) + ((ONLINE - ev) << L.EV)
+                    inc = -255 if pp == 255 else 1
+                    s2 = (s + (inc << nsh) + ((1 - hm) << (nsh + L.PW)) + ((ONLINE - ev) << L.EV)
                           + ((NOTIFY - COMMIT) << sh))
                     if (nid >= 0) != (hm == 0):
                         viol = (viol or []) + [(len(out), "I5", "commit-online")]
@@ -275,10 +277,9 @@ class BenchModel:
                     if labels is not None:
                         labels.append(f"w{i + 1} commit online block {x}")
                 else:
-                    if pp == 0:
-                        raise AssertionError(f"pp[{m}] would underflow: {self.describe(s)}")
+                    dec = -255 if pp == 0 else 1
                     clear = pp == 1 and bug != 1 and hm
-                    s2 = (s - (1 << nsh) - ((1 << (nsh + L.PW)) if clear else 0)
+                    s2 = (s - (dec << nsh) - ((1 << (nsh + L.PW)) if clear else 0)
                           + ((OFFLINE - ev) << L.EV) + ((NOTIFY - COMMIT) << sh))
                     if (nid >= 0) != bool(clear):
                         viol = (viol or []) + [(len(out), "I5", "commit-offline")]

@@ -34,7 +34,7 @@ class BenchTrace:
             lines.append(f"violates {self.invariant} [{self.cause}]: {self.message}")
         for i, (label, _, text) in enumerate(self.steps, 1):
             lines.append(f"{i:3}. {label:40} -> {text}")
-        return "\\n".join(lines)
+        return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "world": self.world,
