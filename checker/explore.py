@@ -51,7 +51,7 @@ class ExploreResult:
     group_order: int = 1
 
     def violated(self) -> set[str]:
-        return {inv for inv, _ in self.hits}
+        return {inv for inv, _ in self.hits} | {inv for inv, _ in self.traces}
 
 
 def applicable(model: Any) -> list[str]:

@@ -120,6 +120,22 @@ class BenchModel:
             "b": [c >> 5 for c in writers],
         }
 
+    def encode(self, d: dict[str, Any]) -> int:
+        """The inverse of :meth:`decode` (``mutex`` is ignored: it follows from the phases)."""
+        w, L = self.world, self.L
+        s = 0
+        for b in range(w.B):
+            chunk = d["present"][b] | (d["bstate"][b] << 1)
+            for k in range(w.K):
+                chunk |= d["prep"][k][b] << (3 + k)
+            s |= chunk << (b * L.CB)
+        for n in range(w.N):
+            s |= (d["pp"][n] | (d["hm"][n] << L.PW)) << (L.NODE + n * L.NW)
+        s |= (d["op_ev"] << L.EV) | (d["op_cb"] << L.OPCB) | ((d["op_nid"] + 1) << L.NID)
+        for i in range(w.W):
+            s |= (d["pc"][i] | (d["a"][i] << 3) | (d["b"][i] << 5)) << (L.WRI + i * L.WW)
+        return s
+
     def describe(self, s: int) -> str:
         d = self.decode(s)
         blocks = " ".join(f"{b}:{'P' if d['present'][b] else '-'}{BSTATE_NAMES[d['bstate'][b]][:3]}"
