@@ -46,7 +46,19 @@ class Symmetry:
             self.order *= factorial(len(g))
         self.low_mask = (1 << L.WRI) - 1
         self.block_mask = (1 << (w.B * L.CB)) - 1
+        self.rest_mask = self.low_mask & ~self.block_mask
         self.trivial = not self.classes and w.W == 1
+        # per writer chunk: the bit of the block it names (0 for IDLE, whose b = 0 names nothing)
+        self.named = [0 if (c & 7) == IDLE else 1 << (c >> 5) for c in range(1 << L.WW)]
+        self._blocks: dict[int, tuple[int, int, list[list[int]], int]] = {}
+        self._maps: dict[tuple[tuple[int, int], ...], list[int]] = {}
+        self._map_list: list[list[int]] = []
+        self._map_index: dict[tuple[tuple[int, int], ...], int] = {}
+        self.wbits = w.W * L.WW
+        # (writer bits | map index << wbits) -> (writers renamed, sorted and packed; blocks named)
+        self._wcache: dict[int, tuple[int, int]] = {}
+        self._identity = self._index({})
+        self._mult: dict[int, tuple[int, int]] = {}  # writer bits -> (prod m!, blocks named)
 
     # --- helpers ---------------------------------------------------------------------------
     def _writers(self, s: int) -> list[int]:
@@ -60,35 +72,61 @@ class Symmetry:
             v = (v << self.L.WW) | c
         return v
 
-    @staticmethod
-    def _rename(ws: list[int], ren: dict[int, int]) -> list[int]:
-        """Writers' blocks renamed (IDLE writers keep their canonical b = 0)."""
-        out = []
-        for c in ws:
-            if (c & 7) != IDLE:
-                b = c >> 5
-                nb = ren.get(b, b)
-                if nb != b:
-                    c = (c & 31) | (nb << 5)
-            out.append(c)
-        return out
+    def _chunk_map(self, ren: dict[int, int]) -> list[int]:
+        """Writer chunk -> the chunk with its block renamed (IDLE writers keep b = 0)."""
+        key = tuple(sorted(ren.items()))
+        m = self._maps.get(key)
+        if m is None:
+            m = []
+            for c in range(1 << self.L.WW):
+                if (c & 7) != IDLE and (c >> 5) in ren:
+                    c = (c & 31) | (ren[c >> 5] << 5)
+                m.append(c)
+            self._maps[key] = m
+        return m
 
-    def _sorted_blocks(self, s: int) -> tuple[int, dict[int, int], list[list[int]]]:
-        """The block part with each class sorted, the renaming old block -> new block, and the
-        tie groups (new positions holding equal chunks) that some writer names."""
+    def _index(self, ren: dict[int, int]) -> int:
+        key = tuple(sorted(ren.items()))
+        i = self._map_index.get(key)
+        if i is None:
+            i = self._map_index[key] = len(self._map_list)
+            self._map_list.append(self._chunk_map(ren))
+        return i
+
+    def _writers_under(self, v: int, idx: int) -> tuple[int, int]:
+        """Writer bits ``v`` renamed by map ``idx``, sorted and packed; and the blocks they name."""
+        key = v | (idx << self.wbits)
+        r = self._wcache.get(key)
+        if r is None:
+            m = self._map_list[idx]
+            L = self.L
+            ws = sorted(m[(v >> (i * L.WW)) & L.WM] for i in range(self.W))
+            named = 0
+            for c in ws:
+                named |= self.named[c]
+            r = self._wcache[key] = (self._pack_writers(ws), named)
+        return r
+
+    def _block_entry(self, part: int) -> tuple[int, int, list[list[int]], int]:
+        """For a block part: the part with each class sorted, the chunk map that renames the
+        writers' blocks accordingly (None: nothing moves), the chunk maps of every permutation
+        of the blocks tied (equal chunks in one class) after sorting, and the mask of those
+        tied blocks. Cached: the block parts are few."""
+        e = self._blocks.get(part)
+        if e is not None:
+            return e
         L = self.L
         CB, CM = L.CB, L.CM
-        blocks = s & self.block_mask
+        blocks = part
         ren: dict[int, int] = {}
         ties: list[list[int]] = []
         for cls in self.classes:
-            chunks = [((s >> (b * CB)) & CM, b) for b in cls]
+            chunks = [((part >> (b * CB)) & CM, b) for b in cls]
             srt = sorted(chunks)
-            if srt != chunks:
-                for pos, (ch, old) in zip(cls, srt):
-                    blocks = (blocks & ~(CM << (pos * CB))) | (ch << (pos * CB))
-                    if old != pos:
-                        ren[old] = pos
+            for pos, (ch, old) in zip(cls, srt):
+                blocks = (blocks & ~(CM << (pos * CB))) | (ch << (pos * CB))
+                if old != pos:
+                    ren[old] = pos
             j = 0
             while j < len(srt):
                 k = j + 1
@@ -97,54 +135,61 @@ class Symmetry:
                 if k - j > 1:
                     ties.append(cls[j:k])
                 j = k
-        return blocks, ren, ties
-
-    def _tie_renamings(self, ties: list[list[int]]) -> list[dict[int, int]]:
-        out = []
+        tie_maps = []
         for perms in product(*(permutations(t) for t in ties)):
-            ren = {}
-            for t, p in zip(ties, perms):
-                ren.update(zip(t, p))
-            out.append(ren)
-        return out
+            r: dict[int, int] = {}
+            for tg, pm in zip(ties, perms):
+                r.update((a, b) for a, b in zip(tg, pm) if a != b)
+            tie_maps.append(self._chunk_map(r))
+        mask = 0
+        for tg in ties:
+            for b in tg:
+                mask |= 1 << b
+        e = (blocks, self._index(ren), tie_maps, mask)
+        self._blocks[part] = e
+        return e
 
     # --- the canonical form and the orbit size -------------------------------------------------
     def canonical(self, s: int) -> int:
         if self.trivial:
             return s
         L = self.L
-        ws = self._writers(s)
-        if not self.classes:
-            return (s & self.low_mask) | (self._pack_writers(sorted(ws)) << L.WRI)
-        blocks, ren, ties = self._sorted_blocks(s)
-        ws = self._rename(ws, ren) if ren else ws
-        rest = s & self.low_mask & ~self.block_mask
-        named = {c >> 5 for c in ws if (c & 7) != IDLE}
-        ties = [t for t in ties if named.intersection(t)]
-        if not ties:
-            best = sorted(ws)
-        else:
-            best = min(sorted(self._rename(ws, r)) for r in self._tie_renamings(ties))
-        return blocks | rest | (self._pack_writers(best) << L.WRI)
+        e = self._blocks.get(s & self.block_mask)
+        if e is None:
+            e = self._block_entry(s & self.block_mask)
+        blocks, idx, tie_maps, tmask = e
+        v = s >> L.WRI
+        packed, named = self._writers_under(v, idx)
+        if named & tmask:
+            m = self._map_list[idx]
+            ws = [m[(v >> (i * L.WW)) & L.WM] for i in range(self.W)]
+            packed = self._pack_writers(min(sorted([tm[c] for c in ws]) for tm in tie_maps))
+        return blocks | (s & self.rest_mask) | (packed << L.WRI)
 
     def orbit_size(self, c: int) -> int:
         """|G| / |Stab(c)| for a canonical state ``c``."""
         if self.trivial:
             return 1
-        ws = self._writers(c)
-        stab = 1
-        for m in _multiplicities(ws):
-            stab *= factorial(m)
-        if self.classes:
-            _, _, ties = self._sorted_blocks(c)
-            named = {x >> 5 for x in ws if (x & 7) != IDLE}
-            free = [t for t in ties if not named.intersection(t)]
-            bound = [t for t in ties if named.intersection(t)]
-            for t in free:
-                stab *= factorial(len(t))
-            if bound:
-                key = sorted(ws)
-                stab *= sum(1 for r in self._tie_renamings(bound) if sorted(self._rename(ws, r)) == key)
+        v = c >> self.L.WRI
+        wf = self._mult.get(v)
+        if wf is None:
+            ws = self._writers(c)
+            f = 1
+            for m in _multiplicities(ws):
+                f *= factorial(m)
+            named = 0
+            for x in ws:
+                named |= self.named[x]
+            wf = self._mult[v] = (f, named)
+        stab, named = wf
+        e = self._blocks.get(c & self.block_mask) or self._block_entry(c & self.block_mask)
+        _, _, tie_maps, tmask = e
+        if named & tmask:
+            ws = self._writers(c)
+            key = sorted(ws)
+            stab *= sum(1 for m in tie_maps if sorted([m[x] for x in ws]) == key)
+        else:
+            stab *= len(tie_maps)
         return self.order // stab
 
 
