@@ -11,6 +11,7 @@ from checker.bench import BenchModel, parse_bench
 from checker.bench.trace import replay_labels
 from checker.cli import main
 from checker.explore import explore
+from checker.schemas import validate
 from spec.errors import WorldError
 
 
@@ -102,6 +103,7 @@ def test_explore_command_json_and_traces(capsys, tmp_path) -> None:
     code = main(["explore", "--world", "spin-bench:B=3,N=2,K=2,W=2,BUG=3", "--json",
                  "--traces", str(tmp_path)])
     data = json.loads(capsys.readouterr().out)
+    validate(data, "memhp-bench-result/1")
     assert code == 1 and data["exit"] == 1
     assert data["counts"]["spin_transitions"] == data["counts"]["transitions"] + 1
     assert data["symmetry"]["on"] and data["symmetry"]["orbits"] < data["counts"]["states"]
