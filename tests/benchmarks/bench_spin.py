@@ -35,7 +35,7 @@ DEFAULT_WORLDS = "2,1,1,1,nosym;4,2,2,2,nosym;5,2,3,3,nosym;6,2,3,3,nosym;7,2,3,
 def _timed(cmd: list[str], cwd: Path, timeout: float | None = None) -> tuple[int, float, int, str]:
     """Run ``cmd``; its exit status, wall seconds, peak RSS (MiB) and stdout."""
     t0 = time.monotonic()
-    out = open(cwd / ".bench-out", "w+")
+    out = open(cwd / f".bench-out-{time.monotonic_ns()}", "w+")
     p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     status = None
@@ -120,11 +120,14 @@ def test_spin_side_by_side(tmp_path: Path) -> None:
         sym = _memhp(world, d, True)
         spin = _spin(world, d, timeout, sym["states"])
         runs = [spin, sym]
-        if "nosym" in parts[4:]:
-            runs.append(_memhp(world, d, False))
         for r in runs:
             rows.append(_row(f"B{B} N{N} K{K} W{W}", r, spin))
             print(rows[-1], flush=True)
+        if "nosym" in parts[4:]:
+            runs.append(_memhp(world, d, False))
+            rows.append(_row(f"B{B} N{N} K{K} W{W}", runs[-1], spin))
+            print(rows[-1], flush=True)
+        for r in runs:
             if "states" in spin and "states" in r and (r["states"], r["spin_tr"]) != (spin["states"], spin["spin_tr"]):
                 mismatches.append(f"{world}: {r['tool']} {r['states']}/{r['spin_tr']} vs SPIN {spin['states']}/{spin['spin_tr']}")
         if spin.get("errors"):
