@@ -69,7 +69,9 @@ def _spin(world: str, d: Path, timeout: float, states: int) -> dict[str, Any]:
     compile_s = time.monotonic() - t0
     # the hash table sized for the state count, as SPIN's manual advises (-w: log2 of slots)
     hashw = max(18, min(28, states.bit_length() + 1))
-    code, secs, mem, out = _timed(["./pan", "-m1000000", f"-w{hashw}"], d, timeout)
+    # SPIN's depth-first stack can grow to the number of states here: a smaller -m would cut the
+    # search ("max search depth too small") and store fewer states
+    code, secs, mem, out = _timed(["./pan", f"-m{states + 1000}", f"-w{hashw}"], d, timeout)
     r: dict[str, Any] = {"tool": "SPIN", "seconds": secs, "mem": mem, "compile": compile_s}
     if code == -9:
         r["note"] = f"did not finish in {timeout:.0f} s"
@@ -77,6 +79,8 @@ def _spin(world: str, d: Path, timeout: float, states: int) -> dict[str, Any]:
     r["states"] = int(re.search(r"(\d+) states, stored", out).group(1))
     r["spin_tr"] = int(re.search(r"(\d+) transitions \(= stored\+matched\)", out).group(1))
     r["errors"] = int(re.search(r"errors: (\d+)", out).group(1))
+    if "max search depth too small" in out:
+        r["note"] = "search truncated: max search depth too small"
     return r
 
 
