@@ -128,3 +128,9 @@ def test_bench_world_refuses_profile_and_verify(capsys) -> None:
     assert main(["verify", "--world", "spin-bench:B=2,N=1,K=1,W=1"]) == 2
     err = capsys.readouterr().err
     assert err.count("memhp: error:") == 2 and "Traceback" not in err
+
+
+def test_list_worlds_names_the_benchmark(capsys) -> None:
+    assert main(["verify", "--list-worlds"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("spin-bench:"))
+    assert "memhp explore" in line and "not yet" not in line
