@@ -134,3 +134,11 @@ def test_list_worlds_names_the_benchmark(capsys) -> None:
     assert main(["verify", "--list-worlds"]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("spin-bench:"))
     assert "memhp explore" in line and "not yet" not in line
+
+
+def test_depth_bound() -> None:
+    model = BenchModel(parse_bench("spin-bench:B=4,N=2,K=2,W=2,BUG=1"))
+    shallow = explore(model, max_depth=4)
+    assert not shallow.complete and shallow.depth == 4 and not shallow.traces  # I5 needs 5 steps
+    deep = explore(model, max_depth=5)
+    assert not deep.complete and deep.violated() == {"I5"}
