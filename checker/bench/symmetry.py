@@ -21,6 +21,9 @@ Orbit size: |G| / |Stab(c)|, where |Stab(c)| = (number of tie permutations that 
 multiset of writer chunks) x prod(m!) over the multiplicities m of equal writer chunks. The full
 state count is the sum of the orbit sizes; every state of an orbit has the same number of
 enabled transitions, so the full transition count is the sum of orbit size x out-degree.
+
+Speed: the sorted form of each block part and each (writer part, renaming) are cached, since a
+world has few of either; on the common path a canonical form is two dict lookups.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ class Symmetry:
         self.wbits = w.W * L.WW
         # (writer bits | map index << wbits) -> (writers renamed, sorted and packed; blocks named)
         self._wcache: dict[int, tuple[int, int]] = {}
-        self._identity = self._index({})
+        self._index({})  # map 0 is the identity
         self._mult: dict[int, tuple[int, int]] = {}  # writer bits -> (prod m!, blocks named)
 
     # --- helpers ---------------------------------------------------------------------------
