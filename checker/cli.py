@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="explore and lockstep-test a world; write reports/")
     common(v)
-    v.add_argument("--engines", default="explore,hypothesis", help="comma-separated: explore, hypothesis")
+    v.add_argument("--engines", default="explore,hypothesis", help="comma-separated: explore, hypothesis, smt")
     v.add_argument("--out", default="reports", help="where to write the reports (default ./reports)")
     v.add_argument("--seed", type=int, default=0, help="Hypothesis seed")
     v.add_argument("--budget", choices=("dev", "ci", "thorough"), default="ci", help="Hypothesis budget")
@@ -178,6 +178,16 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         sr = stateful.result() if stateful is not None else _stateful(w, budget, expected, seed)
         result.timings["hypothesis"] = sr.seconds if stateful is not None else time.monotonic() - t0
         codes += _hypothesis_verdicts(w, model, sr, expected, result)
+    if "smt" in engines:
+        from checker.commands.prove import verdict_exit
+        from checker.smt.engine import prove
+
+        t0 = time.monotonic()
+        smt, notes = prove(w, model.profile, 2, 120.0)
+        result.timings["smt"] = time.monotonic() - t0
+        result.invariants += smt
+        result.notes += notes
+        codes.append(verdict_exit(smt))
     result.exit = combine_exit(codes)
     return result
 
@@ -291,8 +301,6 @@ def _cmd_verify(args: Any) -> int:
     for e in engines:
         if e not in ("explore", "hypothesis", "smt"):
             raise UsageError(f"--engines: unknown engine {e!r} (expected explore, hypothesis, smt)")
-    if "smt" in engines:
-        raise UsageError("--engines: the smt engine is not available yet (memhp prove is a later issue)")
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
                         for_command(args.json))

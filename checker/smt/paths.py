@@ -1,0 +1,178 @@
+"""Symbolic execution of one step: the paths a step can take, each a guard and an update.
+
+Models: a :class:`Run` reads fields of a frame of Z3 variables (or values it already wrote or
+made concrete), writes new values, and branches with :meth:`Run.br` (a condition on symbolic
+data: the run forks) or :meth:`Run.conc` (a field made concrete by case split over its domain).
+:func:`all_paths` re-runs a step function under every sequence of decisions, depth first, and
+returns one :class:`Path` per leaf: the conjunction of the branch conditions taken, the fields
+written, the action taken and the notifier calls made.
+
+Leaves out: loops over symbolic bounds (the spec has none; every loop runs over the world).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import z3
+
+from spec.actions import Action
+
+Val = Any  # int | bool | z3.ExprRef
+
+
+class Infeasible(Exception):
+    """The path's guard is false (a requirement failed on concrete values)."""
+
+
+def _is_sym(v: Val) -> bool:
+    return isinstance(v, z3.ExprRef)
+
+
+def num(v: Val) -> Val:
+    """A Python int as a bit-vector of the encoding's width (bools and terms unchanged)."""
+    from checker.smt.encoding import WIDTH
+
+    return z3.BitVecVal(v, WIDTH) if type(v) is int else v
+
+
+def If(c: Val, a: Val, b: Val) -> Val:
+    if not _is_sym(c):
+        return a if c else b
+    return z3.If(c, num(a), num(b))
+
+
+def And(*xs: Val) -> Val:
+    sym = [x for x in xs if _is_sym(x)]
+    if any(not x for x in xs if not _is_sym(x)):
+        return False
+    return True if not sym else (sym[0] if len(sym) == 1 else z3.And(sym))
+
+
+def Or(*xs: Val) -> Val:
+    sym = [x for x in xs if _is_sym(x)]
+    if any(x for x in xs if not _is_sym(x)):
+        return True
+    return False if not sym else (sym[0] if len(sym) == 1 else z3.Or(sym))
+
+
+def Not(x: Val) -> Val:
+    return z3.Not(x) if _is_sym(x) else not x
+
+
+@dataclass
+class Call:
+    event: str
+    callback: str
+    alloc: Val  # the block's pages allocatable at the call
+
+
+@dataclass
+class Path:
+    action: Action
+    guard: list[Val]
+    upd: dict[str, Val]
+    calls: list[Call] = field(default_factory=list)
+    block: int | None = None  # the operation's block (index), for the alloc invariants
+
+
+class Run:
+    def __init__(self, frame: dict[str, z3.ExprRef], decisions: list[int]) -> None:
+        self.frame = frame
+        self.known: dict[str, Val] = {}
+        self.upd: dict[str, Val] = {}
+        self.guard: list[Val] = []
+        self.dec = decisions
+        self.trail: list[int] = []
+        self.choice: str | None = None
+        self.calls: list[Call] = []
+        self.block: int | None = None
+        self.t = -1  # the thread taking the step
+
+    def _fork(self, n: int) -> int:
+        pos = len(self.trail)
+        if pos == len(self.dec):
+            self.dec.append(0)
+        self.trail.append(n)
+        return self.dec[pos]
+
+    def get(self, name: str) -> Val:
+        if name in self.upd:
+            return self.upd[name]
+        return self.known.get(name, self.frame[name])
+
+    def set(self, name: str, v: Val) -> None:
+        if _is_sym(v):
+            v = z3.simplify(v)
+            if z3.is_true(v):
+                v = True
+            elif z3.is_false(v):
+                v = False
+            elif z3.is_bv_value(v):
+                v = v.as_signed_long()
+        self.upd[name] = v
+
+    def require(self, c: Val) -> None:
+        if not _is_sym(c):
+            if not c:
+                raise Infeasible
+            return
+        c = z3.simplify(c)
+        if z3.is_false(c):
+            raise Infeasible
+        if not z3.is_true(c):
+            self.guard.append(c)
+
+    def br(self, c: Val) -> bool:
+        if not _is_sym(c):
+            return bool(c)
+        c = z3.simplify(c)
+        if z3.is_true(c):
+            return True
+        if z3.is_false(c):
+            return False
+        k = self._fork(2)
+        self.guard.append(c if k == 0 else z3.Not(c))
+        return k == 0
+
+    def conc(self, name: str, domain: tuple[int, ...] | range) -> int:
+        v = self.get(name)
+        if not _is_sym(v):
+            return int(v)
+        v = z3.simplify(v)
+        if z3.is_bv_value(v):
+            return v.as_signed_long()  # type: ignore[no-any-return]
+        k = self._fork(len(domain))
+        val = domain[k]
+        self.guard.append(v == val)
+        if name in self.upd:
+            self.upd[name] = val
+        else:
+            self.known[name] = val
+        return int(val)
+
+    def decide(self, options: list[str]) -> str:
+        assert self.choice is None, "a step asks for at most one choice"
+        self.choice = options[self._fork(len(options))]
+        return self.choice
+
+
+def all_paths(frame: dict[str, z3.ExprRef], fn: Callable[[Run], Action]) -> list[Path]:
+    """Every path of ``fn`` (which returns the action the path takes)."""
+    out: list[Path] = []
+    dec: list[int] = []
+    while True:
+        r = Run(frame, dec)
+        try:
+            action = fn(r)
+            out.append(Path(action, r.guard, r.upd, r.calls, r.block))
+        except Infeasible:
+            pass
+        trail, d = r.trail, r.dec[:len(r.trail)]
+        i = len(trail) - 1
+        while i >= 0 and d[i] + 1 >= trail[i]:
+            i -= 1
+        if i < 0:
+            return out
+        dec = d[:i] + [d[i] + 1]

@@ -1,0 +1,117 @@
+"""The transition system of one world and profile in Z3: initial state, transition relation.
+
+Models: frames of variables (one per state field, :mod:`checker.smt.encoding`) and, between
+frame k and k+1, a selector ``sel@k`` naming the path (:mod:`checker.smt.symspec`) taken: the
+path's guard holds of frame k and each field of frame k+1 is the path's update or, if it writes
+none, the field of frame k. The relation is built once on template frames and instantiated per
+step by substitution.
+
+Leaves out: nothing of the spec's successors (see symspec); observations are not encoded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import z3
+
+from checker.smt.encoding import Layout
+from checker.smt.paths import Path
+from checker.smt.symspec import SymSpec
+from spec.actions import Action
+from spec.config import World
+from spec.profiles import Profile
+from spec.state import initial_state
+
+
+SEL_BITS = 16  # the path selector: a bit-vector (an int with many excluded values is slow)
+
+
+class System:
+    def __init__(self, world: World, profile: Profile, sym: type[SymSpec] = SymSpec,
+                 spec_cls: Any = None) -> None:
+        """``sym`` and ``spec_cls`` (a subclass of spec.model.Spec, default Spec itself) are
+        the two renderings of one transition system: a spec mutant overrides both."""
+        self.world, self.profile = world, profile
+        self.spec_cls = spec_cls
+        self.L = Layout(world, profile)
+        self.X = self.L.fresh("x")
+        self.Y = self.L.fresh("y")
+        self.sel = z3.BitVec("sel@x", SEL_BITS)
+        self.paths: list[Path] = sym(self.L).paths(self.X)
+        assert len(self.paths) < 1 << SEL_BITS
+        self.T = self._relation()
+        self._frames: dict[int, dict[str, z3.ExprRef]] = {}
+
+    def _relation(self) -> z3.BoolRef:
+        sel, X, Y = self.sel, self.X, self.Y
+        parts: list[Any] = [z3.ULT(sel, len(self.paths))]
+        writers: dict[str, list[tuple[int, Any]]] = {}
+        for p, path in enumerate(self.paths):
+            if path.guard:
+                parts.append(z3.Implies(sel == p, z3.And(path.guard)))
+            for name, v in path.upd.items():
+                if isinstance(v, z3.ExprRef) and v.eq(X[name]):
+                    continue
+                writers.setdefault(name, []).append((p, v))
+        for name in self.L.names:
+            e: Any = X[name]
+            for p, v in writers.get(name, ()):
+                e = z3.If(sel == p, v, e)
+            parts.append(Y[name] == e)
+        return z3.And(parts)
+
+    # --- frames ---------------------------------------------------------------------------
+    def frame(self, k: int) -> dict[str, z3.ExprRef]:
+        if k not in self._frames:
+            self._frames[k] = self.L.fresh(str(k))
+        return self._frames[k]
+
+    def sel_at(self, k: int) -> z3.BitVecRef:
+        return z3.BitVec(f"sel@{k}", SEL_BITS)
+
+    def subst(self, e: z3.ExprRef, pre: dict[str, z3.ExprRef], post: dict[str, z3.ExprRef] | None,
+              sel: z3.ExprRef) -> z3.ExprRef:
+        pairs = [(self.X[n], pre[n]) for n in self.L.names]
+        if post is not None:
+            pairs += [(self.Y[n], post[n]) for n in self.L.names]
+        pairs.append((self.sel, sel))
+        return z3.substitute(e, *pairs)
+
+    def trans(self, k: int) -> z3.BoolRef:
+        """The step from frame k to frame k+1."""
+        return self.subst(self.T, self.frame(k), self.frame(k + 1), self.sel_at(k))  # type: ignore[return-value]
+
+    def model(self) -> Any:
+        """The SpecModel (of ``spec_cls``) that decoded traces replay through."""
+        from checker.model import SpecModel
+
+        sm = SpecModel(self.world, self.profile)
+        if self.spec_cls is not None:
+            sm.spec = self.spec_cls(self.world, self.profile)
+        return sm
+
+    def initial_values(self) -> dict[str, int | bool]:
+        return self.L.encode(initial_state(self.world, self.profile))
+
+    def init(self, k: int = 0) -> z3.BoolRef:
+        return self.L.equals(self.frame(k), self.initial_values())
+
+    def action(self, model: z3.ModelRef, k: int) -> Action:
+        return self.paths[model.eval(self.sel_at(k), model_completion=True).as_long()].action
+
+    # --- the agreement check's primitive ------------------------------------------------------
+    def successors(self, vals: dict[str, int | bool], solver: z3.Solver | None = None
+                   ) -> list[tuple[Action, dict[str, int | bool]]]:
+        """Every (action, next state) the relation admits from the concrete state ``vals``."""
+        s = solver or z3.Solver()
+        s.push()
+        s.add(self.T, self.L.equals(self.X, vals))
+        out = []
+        while s.check() == z3.sat:
+            m = s.model()
+            p = m.eval(self.sel, model_completion=True).as_long()
+            out.append((self.paths[p].action, self.L.read_model(m, self.Y)))
+            s.add(self.sel != p)
+        s.pop()
+        return out

@@ -1,0 +1,56 @@
+"""Speed of the Z3 engine (run by README's benchmark command, not by the test suite).
+
+    python -m pytest tests/benchmarks/bench_smt.py -s
+
+Measures, on the tiny test world (tests/checker/smt/worlds/tiny.toml) and the default world:
+building the relation, BMC to a depth, and k-induction (k <= 2) of every encoded invariant.
+The issue's targets (every holding invariant proved, every violated one found at the
+explorer's length, < 30 s; BMC to depth 30 on the default world < 60 s) are printed next to
+the figures; they are not met (README, "Proofs"), and the BMC depths here are the ones that
+finish in minutes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from checker.smt.bmc import Checker
+from checker.smt.engine import prove
+from checker.smt.props import Props
+from checker.smt.system import System
+from spec.config import load_world
+from spec.profiles import get_profile
+from spec.worlds import builtin_world
+
+TINY = Path(__file__).resolve().parents[1] / "checker" / "smt" / "worlds" / "tiny.toml"
+
+
+def _bmc(world, depth: int) -> None:
+    t0 = time.monotonic()
+    sy = System(world, get_profile(world.profile))
+    built = time.monotonic() - t0
+    out = Checker(sy, time.monotonic() + 600).bmc(Props(sy.L).names(), depth)
+    total = time.monotonic() - t0
+    print(f"\n{world.name} {world.profile}: {len(sy.paths)} paths, build {built:.1f} s, "
+          f"BMC to depth {depth} {total - built:.1f} s: "
+          + ", ".join(f"{n}={o.verdict}@{o.bound}" for n, o in out.items()))
+
+
+def test_bmc_tiny_depth_6(benchmark) -> None:
+    benchmark.pedantic(lambda: _bmc(load_world(TINY), 6), rounds=1, iterations=1)
+
+
+def test_bmc_default_depth_4(benchmark) -> None:
+    benchmark.pedantic(lambda: _bmc(builtin_world("default"), 4), rounds=1, iterations=1)
+
+
+def test_kinduction_tiny(benchmark) -> None:
+    def run() -> None:
+        t0 = time.monotonic()
+        w = load_world(TINY)
+        res, _ = prove(w, get_profile(w.profile), 2, 600)
+        print(f"\ntiny k-induction (k <= 2): {time.monotonic() - t0:.1f} s (target < 30 s with "
+              f"every holding invariant proved): "
+              + ", ".join(f"{r.name}={r.verdict}" for r in res))
+    benchmark.pedantic(run, rounds=1, iterations=1)

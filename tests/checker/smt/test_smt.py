@@ -1,0 +1,161 @@
+"""The Z3 engine: agreement with the spec, BMC with replayed traces, cti, unknown, mutants, CLI.
+
+The agreement checks are the backbone: on the reachable states of small worlds, the successors
+the Z3 relation admits (action and next state) are exactly the spec's, and each encoded
+invariant says what the Monitor says. The fast run checks the first states of a breadth-first
+search; MEMHP_SLOW=1 checks every reachable state of the tiny world.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from pathlib import Path
+
+import pytest
+import z3
+
+from checker.cli import main
+from checker.explore import explore, verdicts
+from checker.model import SpecModel
+from checker.smt.bmc import Checker, InternalError
+from checker.smt.props import Props
+from checker.smt.system import System
+from spec.config import load_world
+from spec.invariants import Monitor
+from spec.profiles import get_profile
+from tests.mutants.spec.mutants import MANIFEST
+
+WORLDS = Path(__file__).resolve().parent / "worlds"
+SLOW = bool(os.environ.get("MEMHP_SLOW"))
+
+
+def tiny(profile: str):
+    return load_world(WORLDS / "tiny.toml").with_profile(profile)
+
+
+def _monitor_says(sm: SpecModel, mon: Monitor, s) -> set[str]:
+    m = sm.machine(s)
+    busy = frozenset(op.block for op in s.threads if op is not None)
+    v: list = []
+    mon._always(m, busy, v, set())
+    if sm.quiescent(s):
+        mon._quiescent(m, sm.view(s), v, set())
+    return {x.invariant for x in v}
+
+
+@pytest.mark.parametrize("profile", ["v3.4", "v6.1"])
+def test_successors_and_invariants_agree(profile: str) -> None:
+    w = tiny(profile)
+    sm = SpecModel(w)
+    sy = System(w, sm.profile)
+    P = Props(sy.L)
+    mon = Monitor(w, sm.profile, sm.threads, True)
+    s0 = sm.initial()[0]
+    mon.initial(sm.machine(s0), sm.view(s0))
+    limit = None if SLOW and profile == "v3.4" else (2000 if SLOW else 40)
+    seen, queue, n = set(), deque([s0]), 0
+    solver = z3.Solver()
+    while queue and (limit is None or n < limit):
+        s = queue.popleft()
+        if s in seen:
+            continue
+        seen.add(s)
+        n += 1
+        want = {}
+        for a, s2, _ in sm.successors(s):
+            assert a not in want
+            want[a] = sy.L.encode(s2)
+            queue.append(s2)
+        vals = sy.L.encode(s)
+        got: dict = {}
+        for a, v in sy.successors(vals, solver):
+            assert a not in got, f"two successors for {a}"
+            got[a] = v
+        assert got == want, sy.L.describe(vals)
+        says = _monitor_says(sm, mon, s)
+        for name in P.names():
+            holds = z3.simplify(z3.substitute(P.holds(name, sy.X), *[
+                (sy.X[k], z3.BoolVal(x) if isinstance(x, bool) else z3.BitVecVal(x, 32))
+                for k, x in vals.items()]))
+            assert z3.is_true(holds) == (name not in says), (name, sy.L.describe(vals))
+    assert n >= min(limit or 600, 40)
+
+
+def test_bmc_trace_replays_and_matches_explorer() -> None:
+    w = tiny("v6.1")
+    sy = System(w, get_profile("v6.1"))
+    out = Checker(sy, time.monotonic() + 120).bmc(["sysfs_removable", "sysfs_dirs"], 2)
+    o = out["sysfs_removable"]
+    assert o.verdict == "violated" and o.bound == 0 and o.trace is not None
+    assert o.trace.cause == "removable"
+    assert out["sysfs_dirs"].verdict == "passed" and out["sysfs_dirs"].bound == 2
+
+
+def test_decode_of_a_wrong_model_is_loud() -> None:
+    """A 'counterexample' whose frames are not the spec's states raises InternalError."""
+    w = tiny("v3.4")
+    sy = System(w, get_profile("v3.4"))
+    s = z3.Solver()
+    s.add(sy.init(0), sy.trans(0), sy.frame(1)["n1.present"] == 5)  # no step does this
+    s.add(sy.L.domain(sy.frame(1)))
+    assert s.check() == z3.unsat  # the relation admits no such successor
+    fake = z3.Solver()
+    fake.add(sy.init(0), sy.frame(1)["n0.present"] == 1)  # an unconstrained 'step'
+    assert fake.check() == z3.sat
+    with pytest.raises(InternalError):
+        Checker(sy, time.monotonic() + 60).decode(fake.model(), 1, "page_accounting")
+
+
+def test_too_weak_invariant_is_cti_not_violated() -> None:
+    """page_accounting alone is not inductive: k-induction reports a cti with its pre-state."""
+    w = tiny("v3.4")
+    sy = System(w, get_profile("v3.4"))
+    o = Checker(sy, time.monotonic() + 120).kind("page_accounting", 1)
+    assert o.verdict == "cti" and o.cti is not None and o.trace is None
+    assert "memory0" in o.message
+
+
+def test_always_true_invariant_is_proved() -> None:
+    """sysfs_names on the tiny world (one section per block) is 1-inductive."""
+    sy = System(tiny("v3.4"), get_profile("v3.4"))
+    o = Checker(sy, time.monotonic() + 120).kind("sysfs_names", 2)
+    assert o.verdict == "proved" and o.bound == 1
+
+
+def test_tiny_timeout_is_unknown(capsys) -> None:
+    import json
+
+    code = main(["prove", "--world", str(WORLDS / "tiny.toml"), "--timeout", "0.001", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 3 and data["exit"] == 3
+    assert data["invariants"] and {r["verdict"] for r in data["invariants"]} == {"unknown"}
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_spec_mutant_violated_at_explorer_length(name: str) -> None:
+    spec_cls, sym_cls, world, profile, inv, length = MANIFEST[name]
+    if length > 4 and not SLOW:
+        pytest.skip("BMC beyond depth 4 takes minutes; MEMHP_SLOW=1 runs it")
+    w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
+    m = SpecModel(w)
+    m.spec = spec_cls(w, m.profile)
+    res = explore(m, stop_on={inv})
+    shortest = min(len(v.trace) for v in verdicts(m, res, None) if v.name == inv and v.trace)
+    assert shortest == length
+    sy = System(w, m.profile, sym_cls, spec_cls)
+    o = Checker(sy, time.monotonic() + 600).bmc([inv], length)[inv]
+    assert o.verdict == "violated" and o.bound == length and len(o.trace) == length
+
+
+def test_prove_usage_errors(capsys) -> None:
+    assert main(["prove", "--k", "0"]) == 2
+    assert main(["prove", "--timeout", "-1"]) == 2
+    assert main(["prove", "--world", "/nonexistent.toml"]) == 2
+    import importlib.util
+
+    if importlib.util.find_spec("checker.smt.parametric") is None:
+        assert main(["prove", "--parametric"]) == 2
+    err = capsys.readouterr().err
+    assert all(line.startswith("memhp: error:") for line in err.strip().splitlines())
