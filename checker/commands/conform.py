@@ -60,6 +60,57 @@ def _suite(args: argparse.Namespace) -> list[tuple[str, Any, str]]:
     return suite[: args.limit] if args.limit else suite
 
 
+def _first_world(args: argparse.Namespace) -> str | None:
+    if args.trace:
+        return None
+    return (args.world or ["qemu-2node"])[0]
+
+
+class _EarlyBoot:
+    """Boots the first world's guest on a thread while the suite is generated; hands it to the
+    first ``boot`` of that world, later boots start fresh guests. ``close`` reaps an unused one."""
+
+    def __init__(self, kit: Any, world: str | None, progress: Any) -> None:
+        import threading
+
+        from checker.conform.machine import Guest
+        from spec.worlds import builtin_world
+
+        self.kit, self.progress, self.guest, self.error = kit, progress, None, None
+        self.thread = None
+        self.world = world
+        if world is not None:
+            self.guest = Guest(kit, builtin_world(world), progress)
+            self.guest.launch()  # on this thread: QEMU dies with the thread that forked it
+            self.thread = threading.Thread(target=self._start, daemon=True)
+            self.thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.guest.wait_ready()  # type: ignore[union-attr]
+        except BaseException as e:  # reported when the guest is wanted
+            self.error = e
+
+    def boot(self, world: Any) -> Any:
+        from checker.conform.machine import Guest
+
+        if self.guest is not None and world.name == self.world:
+            g, self.guest = self.guest, None
+            self.thread.join()  # type: ignore[union-attr]
+            if self.error is not None:
+                g.close()
+                raise self.error
+            return g
+        g = Guest(self.kit, world, self.progress)
+        return g.__enter__()
+
+    def close(self) -> None:
+        if self.guest is not None:
+            self.guest.close()  # kills QEMU; the booting thread then fails and ends
+            self.thread.join(timeout=10)  # type: ignore[union-attr]
+            self.guest = None
+
+
 def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # unwinds through the guests' context managers, which reap QEMU
 
@@ -78,20 +129,23 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise MemhpError("--limit must be at least 1")
-    suite = _suite(args)
-    for name, t, _ in suite:
-        operations(t)  # refuses interleaved traces before anything boots
     if args.list:
+        suite = _suite(args)
         for name, t, purpose in suite:
             print(f"{name}\t{len(operations(t))} ops\t{purpose}")
         return 0
-    progress(f"suite: {len(suite)} traces")
     kit = build_kit(progress)
     progress(f"kit ready ({kit.kernel_release})")
     old = signal.signal(signal.SIGTERM, _terminate)
+    early = _EarlyBoot(kit, _first_world(args), progress)
     try:
-        result = run_suite(suite, get_profile(args.profile), lambda w: Guest(kit, w, progress), progress)
+        suite = _suite(args)  # generated while the first guest boots
+        for name, t, _ in suite:
+            operations(t)  # refuses interleaved traces before any runs
+        progress(f"suite: {len(suite)} traces")
+        result = run_suite(suite, get_profile(args.profile), early.boot, progress)
     finally:
+        early.close()
         signal.signal(signal.SIGTERM, old)
     meta = {"kernel": kit.kernel_release, "profile": args.profile,
             "suite": "given traces" if args.trace else ("short" if args.short else "full"),

@@ -163,7 +163,7 @@ def build_kit(log: Callable[[str], None] = lambda s: None, cache: Path | None = 
             raise KitError(f"{found[0]}: compressed modules are not supported (busybox insmod needs .ko)")
         mods.append(found[0])
     marker = "memhp_conform=" + secrets.token_hex(8)
-    initrd = root / "initramfs.cpio.gz"
+    initrd = root / f"initramfs-{marker.split('=')[1]}.cpio.gz"  # a running guest keeps its own
     log("kit: building the initramfs (busybox, mhwrite, agent, injector modules)")
     _build_initramfs(root, initrd, marker, mods)
     meta = {"vmlinuz": str(vmlinuz), "initrd": str(initrd), "marker": marker,

@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -89,6 +90,9 @@ class Guest:
         self.abuf = b""
         self.seq = 0
         self.boot_seconds = 0.0
+        self._lock = threading.Lock()  # start() may run on a thread while close() is called
+        self._closed = False
+        self._t0 = 0.0
 
     def __enter__(self) -> "Guest":
         try:
@@ -114,11 +118,25 @@ class Guest:
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self, timeout: float = 120.0) -> None:
-        t0 = time.monotonic()
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start QEMU (paused). Call it on the thread that lives longest: the process gets
+        SIGKILL when the thread that forked it ends (PR_SET_PDEATHSIG)."""
+        self._t0 = time.monotonic()
         cmd = qemu_command(self.kit, self.world, self.work)
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.work / "qemu.err", "wb"),
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+        with self._lock:
+            if self._closed:
+                raise GuestError("the guest was closed before it started")
+            with open(self.work / "qemu.err", "wb") as err:
+                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                             stderr=err, start_new_session=True,
+                                             preexec_fn=_die_with_parent)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Connect QMP and the agent, let the guest run, wait for the agent (any thread)."""
+        t0 = self._t0
         for name in ("qmp.sock", "agent.sock"):
             while not (self.work / name).exists():
                 self._check_alive()
@@ -136,13 +154,17 @@ class Guest:
         self.boot_seconds = time.monotonic() - t0
 
     def _check_alive(self) -> None:
+        if self._closed:
+            raise GuestError("the guest was closed")
         if self.proc is not None and self.proc.poll() is not None:
             err = (self.work / "qemu.err").read_text(errors="replace").strip().splitlines()[-1:]
             raise GuestError(f"QEMU exited with {self.proc.returncode}: {err[0] if err else ''}"
                              f" (console: {self.console_tail()})")
 
     def close(self) -> None:
-        proc, self.proc = self.proc, None
+        with self._lock:
+            self._closed = True
+            proc, self.proc = self.proc, None
         if self.qmp is not None and proc is not None and proc.poll() is None:
             try:
                 self.qmp.timeout = 2.0

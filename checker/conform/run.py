@@ -122,13 +122,15 @@ def _observation(ret: int, read: str | None, sysfs: dict[str, str]) -> dict[str,
     return out
 
 
-def run_trace(guest: GuestLike, name: str, trace: Trace, profile: Profile, purpose: str = "") -> TraceResult:
+def run_trace(guest: GuestLike, name: str, trace: Trace, profile: Profile, purpose: str = "",
+              base: dict[str, str] | None = None) -> TraceResult:
+    """Replay ``trace``; ``base`` is the guest's snapshot now, if the caller just took it."""
     t0 = time.monotonic()
     world = guest.world
     pred = Predictor(world, profile)
     ops = operations(trace)
     res = TraceResult(name, world.name, "agree", len(ops), 0.0, purpose)
-    base = guest.snapshot()
+    base = base if base is not None else guest.snapshot()
     s0 = pred.initial()
     real0 = normalise(base, base)
     want0 = pred.expected(s0, s0)
@@ -173,35 +175,35 @@ def run_trace(guest: GuestLike, name: str, trace: Trace, profile: Profile, purpo
     return res
 
 
-def restore(guest: GuestLike, boot: dict[str, str]) -> str | None:
-    """Put the machine back as booted; None when done, else why it could not be."""
+def restore(guest: GuestLike, boot: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """Put the machine back as booted: (None, its snapshot now) when done, else (why not, {})."""
     world = guest.world
     for ev in ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE"):
-        if guest.write(INJECT.format(ev), b"0") < 0:
-            return f"cannot clear the injector's {ev}"
+        if (guest.read(INJECT.format(ev)) or "0").strip() != "0" and guest.write(INJECT.format(ev), b"0") < 0:
+            return f"cannot clear the injector's {ev}", {}
     for spec in world.blocks:
         state = guest.read(f"{SYS}/memory/memory{spec.id}/state")
         if spec.hotplug and state is not None:
             if state.strip() == "online":
                 r = guest.write(f"{SYS}/memory/memory{spec.id}/state", b"offline")
                 if r < 0:
-                    return f"memory{spec.id} does not offline ({r})"
+                    return f"memory{spec.id} does not offline ({r})", {}
             r = guest.hotremove(spec.id)
             if r != 0:
-                return f"the eject of memory{spec.id} failed ({r})"
+                return f"the eject of memory{spec.id} failed ({r})", {}
         elif not spec.hotplug and state is not None and state.strip() == "offline" and spec.boot == "online":
             zone = spec.zones[-1] if spec.zones else ""
             text = b"online_movable" if zone == "Movable" else b"online_kernel"
             r = guest.write(f"{SYS}/memory/memory{spec.id}/state", text)
             if r < 0 and r != -EINVAL:
-                return f"memory{spec.id} does not online again ({r})"
+                return f"memory{spec.id} does not online again ({r})", {}
     now = guest.snapshot()
     keys = {k for k in set(now) | set(boot) if not k.startswith("meminfo/")}
     diff = sorted(k for k in keys if now.get(k) != boot.get(k))
     if diff:
         return "the machine differs from its boot state: " + ", ".join(
-            f"{k} {now.get(k)!r} (booted {boot.get(k)!r})" for k in diff[:4])
-    return None
+            f"{k} {now.get(k)!r} (booted {boot.get(k)!r})" for k in diff[:4]), {}
+    return None, now
 
 
 @dataclass
@@ -214,7 +216,8 @@ class SuiteRun:
 
 def run_suite(traces: list[tuple[str, Trace, str]], profile: Profile,
               boot: Callable[[World], Any], progress: Callable[[str], None]) -> SuiteRun:
-    """Run traces grouped by world, one boot per world (more if a restore fails)."""
+    """Run traces grouped by world, one boot per world (more if a restore fails). ``boot``
+    returns a started guest (a context manager); every guest is closed before this returns."""
     run = SuiteRun()
     t0 = time.monotonic()
     by_world: dict[str, list[tuple[str, Trace, str]]] = {}
@@ -228,20 +231,20 @@ def run_suite(traces: list[tuple[str, Trace, str]], profile: Profile,
             for name, trace, purpose in items:
                 n += 1
                 if guest is None:
-                    guest = boot(world)
-                    guest.__enter__()
+                    guest = boot(world)  # started; closed here through __exit__
                     run.boots.append(getattr(guest, "boot_seconds", 0.0))
                     progress(f"booted {world.name} in {run.boots[-1]:.1f} s")
-                    booted = guest.snapshot()
+                    booted = base = guest.snapshot()
                 try:
-                    r = run_trace(guest, name, trace, profile, purpose)
+                    r = run_trace(guest, name, trace, profile, purpose, base)
                 except Exception as e:  # a guest failure: reported, never counted as agreement
                     r = TraceResult(name, world.name, "error", 0, 0.0, purpose, error=f"{type(e).__name__}: {e}")
                 run.results.append(r)
                 progress(f"[{n}/{total}] {world.name} {name}: {r.verdict} ({r.seconds:.1f} s)")
-                why = None
+                why: str | None = "the run failed"
                 try:
-                    why = restore(guest, booted) if r.verdict != "error" else "the run failed"
+                    if r.verdict != "error":
+                        why, base = restore(guest, booted)
                 except Exception as e:
                     why = f"{type(e).__name__}: {e}"
                 if why is not None:

@@ -64,9 +64,11 @@ one() {	# one line of a file, or @absent
 	fi
 }
 
-snapshot() {
+snapshot() {	# $1: blocks, comma-separated (split without a fork), $2: number of nodes
 	one $M/block_size_bytes memory/block_size_bytes
-	for blk in $(echo "$1" | tr , " "); do
+	blocks=${1//,/ }
+	nodes=$2
+	for blk in $blocks; do
 		d=$M/memory$blk
 		[ -d $d ] || continue
 		for f in state online valid_zones phys_index phys_device removable; do
@@ -80,10 +82,10 @@ snapshot() {
 		one $N/$f node/$f
 	done
 	n=0
-	while [ $n -lt "$2" ]; do
+	while [ $n -lt "$nodes" ]; do
 		if [ -d $N/node$n ]; then
 			echo "node/node$n/=@dir"
-			for blk in $(echo "$1" | tr , " "); do
+			for blk in $blocks; do
 				[ -L $N/node$n/memory$blk ] && echo "node/node$n/memory$blk=@link"
 			done
 			while read -r _n _i key val _u; do
