@@ -7,6 +7,9 @@ of a trace: sysfs writes and reads in the guest, hot-add (object-add + device_ad
 block's address on its node) and hot-remove (device_del, then DEVICE_DELETED, or a refused eject
 shown by ACPI_DEVICE_OST status 0x82) over QMP, and snapshots of the files conform compares.
 
+``checkpoint`` saves the booted guest with QEMU's migration to a file and ``revert`` starts a
+new QEMU from it: the machine as booted again in about two seconds instead of a boot.
+
 QEMU is always reaped: the process dies with its parent (PR_SET_PDEATHSIG), and ``close`` (also
 run by the context manager on any exception, Ctrl-C included) quits it and kills its process
 group. Leaves out: KVM (the machines' KVM cannot run a stock kernel), migration, snapshots.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -63,7 +67,7 @@ def qemu_command(kit: Kit, world: World, work: Path) -> list[str]:
            "-kernel", str(kit.vmlinuz), "-initrd", str(kit.initrd),
            "-append", f"console=ttyS0 memhp_default_state=offline movable_node panic=-1 "
                       f"loglevel=4 {kit.marker}",
-           "-chardev", f"file,id=con,path={work / 'console.log'}", "-serial", "chardev:con",
+           "-chardev", f"file,id=con,path={work / 'console.log'},append=on", "-serial", "chardev:con",
            "-device", "virtio-serial-pci,id=vs",
            "-chardev", f"socket,id=agent,path={work / 'agent.sock'},server=on,wait=off",
            "-device", "virtserialport,bus=vs.0,chardev=agent,name=memhp.agent",
@@ -121,11 +125,14 @@ class Guest:
         self.launch()
         self.wait_ready(timeout)
 
-    def launch(self) -> None:
-        """Start QEMU (paused). Call it on the thread that lives longest: the process gets
-        SIGKILL when the thread that forked it ends (PR_SET_PDEATHSIG)."""
+    def launch(self, incoming: Path | None = None) -> None:
+        """Start QEMU (paused; from a checkpoint file if ``incoming``). Call it on the thread
+        that lives longest: the process gets SIGKILL when the thread that forked it ends
+        (PR_SET_PDEATHSIG)."""
         self._t0 = time.monotonic()
         cmd = qemu_command(self.kit, self.world, self.work)
+        if incoming is not None:
+            cmd += ["-incoming", f"exec:cat {shlex.quote(str(incoming))}"]
         with self._lock:
             if self._closed:
                 raise GuestError("the guest was closed before it started")
@@ -137,15 +144,8 @@ class Guest:
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Connect QMP and the agent, let the guest run, wait for the agent (any thread)."""
         t0 = self._t0
-        for name in ("qmp.sock", "agent.sock"):
-            while not (self.work / name).exists():
-                self._check_alive()
-                if time.monotonic() - t0 > 20:
-                    raise GuestError(f"QEMU did not open {name} within 20 s")
-                time.sleep(0.02)
-        self.qmp = QMP.connect(str(self.work / "qmp.sock"))
-        self.agent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.agent.connect(str(self.work / "agent.sock"))
+        self._connect(t0)
+        assert self.qmp is not None
         self.qmp.execute("cont")
         while True:
             line = self._line(t0 + timeout, "boot")
@@ -161,12 +161,77 @@ class Guest:
             raise GuestError(f"QEMU exited with {self.proc.returncode}: {err[0] if err else ''}"
                              f" (console: {self.console_tail()})")
 
+    # --- checkpoint and revert: restoring the machine without booting -------------------------
+    def checkpoint(self, timeout: float = 120.0) -> None:
+        """Save the whole guest (its agent idle) to a file, so ``revert`` can come back to it."""
+        assert self.qmp is not None
+        path = self.work / "checkpoint"
+        self.qmp.execute("stop")
+        self.qmp.execute("migrate", uri=f"exec:cat > {shlex.quote(str(path))}")
+        self._wait_status(lambda: self.qmp.execute("query-migrate").get("status"),  # type: ignore[union-attr]
+                          ("completed",), ("failed", "cancelled"), timeout, "saving the checkpoint")
+        self.qmp.execute("cont")
+        self.checkpoint_path: Path | None = path
+
+    def revert(self, timeout: float = 120.0) -> None:
+        """Replace the running QEMU by one loaded from the checkpoint (seconds, not a boot)."""
+        path = getattr(self, "checkpoint_path", None)
+        if path is None:
+            raise GuestError("no checkpoint to revert to")
+        self._stop_qemu()
+        for name in ("qmp.sock", "agent.sock"):
+            (self.work / name).unlink(missing_ok=True)
+        self.abuf = b""
+        self.launch(incoming=path)
+        t0 = self._t0
+        self._connect(t0)
+        assert self.qmp is not None
+        self._wait_status(lambda: self.qmp.execute("query-status").get("status"),  # type: ignore[union-attr]
+                          ("paused", "prelaunch", "postmigrate", "running"), ("internal-error",),
+                          timeout, "loading the checkpoint", skip=("inmigrate",))
+        self.qmp.execute("cont")
+        self.request("P", timeout=timeout)
+        self.revert_seconds = time.monotonic() - t0
+
+    def _wait_status(self, get: Callable[[], Any], ok: tuple[str, ...], bad: tuple[str, ...],
+                     timeout: float, what: str, skip: tuple[str, ...] = ()) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive()
+            st = get()
+            if st in bad:
+                raise GuestError(f"{what} failed (status {st})")
+            if st in ok and st not in skip:
+                return
+            if time.monotonic() > deadline:
+                raise GuestError(f"{what} did not finish within {timeout:.0f} s (status {st})")
+            time.sleep(0.05)
+
+    def _connect(self, t0: float) -> None:
+        for name in ("qmp.sock", "agent.sock"):
+            while not (self.work / name).exists():
+                self._check_alive()
+                if time.monotonic() - t0 > 20:
+                    raise GuestError(f"QEMU did not open {name} within 20 s")
+                time.sleep(0.02)
+        self.qmp = QMP.connect(str(self.work / "qmp.sock"))
+        self.agent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.agent.connect(str(self.work / "agent.sock"))
+
     def close(self) -> None:
+        self._stop_qemu(final=True)
+        try:
+            self._tmp.cleanup()
+        except OSError:
+            pass
+
+    def _stop_qemu(self, final: bool = False) -> None:
         with self._lock:
-            self._closed = True
+            if final:
+                self._closed = True
             proc, self.proc = self.proc, None
-        if self.qmp is not None and proc is not None and proc.poll() is None:
-            try:
+        if final and self.qmp is not None and proc is not None and proc.poll() is None:
+            try:  # a polite quit at the end; a revert just kills the old process
                 self.qmp.timeout = 2.0
                 self.qmp.execute("quit")
             except (QMPError, OSError):
@@ -188,10 +253,6 @@ class Guest:
                 except ProcessLookupError:
                     pass
                 proc.wait()
-        try:
-            self._tmp.cleanup()
-        except OSError:
-            pass
 
     # --- the agent ----------------------------------------------------------------------------
     def _line(self, deadline: float, what: str) -> str:

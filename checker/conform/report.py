@@ -23,7 +23,8 @@ def summary(run: SuiteRun) -> dict[str, Any]:
     return {"traces": n, "agree": agree, "diverged": sum(r.verdict == "diverged" for r in run.results),
             "error": sum(r.verdict == "error" for r in run.results),
             "agreement": f"{agree}/{n}", "seconds": round(run.seconds, 1),
-            "boot_seconds": [round(b, 1) for b in run.boots], "reboots": run.reboots}
+            "boot_seconds": [round(b, 1) for b in run.boots], "reboots": run.reboots,
+            "reverts": run.reverts}
 
 
 def to_json(run: SuiteRun, meta: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +38,8 @@ def markdown(run: SuiteRun, meta: dict[str, Any]) -> str:
              f"{meta.get('profile', '?')} spec; suite `{meta.get('suite', '?')}`.", "",
              f"**Agreement: {s['agree']}/{s['traces']} traces** ({s['diverged']} diverged, "
              f"{s['error']} errors); {s['seconds']} s in all, boots {s['boot_seconds']} s, "
-             f"{s['reboots']} reboots after a failed restore.", "",
+             f"{s['reverts']} reverts to the boot checkpoint and {s['reboots']} reboots after a "
+             "restore that could not undo a trace.", "",
              "| trace | world | ops | verdict | s | what it shows |", "| --- | --- | --- | --- | --- | --- |"]
     for r in run.results:
         lines.append(f"| {r.name} | {r.world} | {r.done}/{r.operations} | {r.verdict} | "
@@ -49,6 +51,8 @@ def markdown(run: SuiteRun, meta: dict[str, Any]) -> str:
         lines.append(f"### {r.name} ({r.verdict})")
         if r.error:
             lines += ["", f"- {r.error}", ""]
+            if r.console:
+                lines += ["Guest console (end):", "", "```"] + r.console[-40:] + ["```", ""]
             continue
         d = r.divergence or {}
         lines += ["", f"At operation {d.get('operation')}: `{d.get('action')}`", "", "Differences "

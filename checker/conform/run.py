@@ -10,7 +10,10 @@ The first operation whose observation is in no predicted outcome is the divergen
 the keys that differ from the nearest prediction, and the trace up to it.
 
 Between traces ``restore`` clears the injector, offlines and ejects hot-added DIMMs, onlines boot
-blocks that a trace offlined, and checks the machine is as booted; if not, the guest is rebooted.
+blocks that a trace offlined, and checks the machine is as booted. When it cannot (a hot-added
+block onlined to a kernel zone soon holds unmovable pages and never offlines again), the guest is
+reverted to the checkpoint QEMU saved right after boot (a second or two); only if that fails is
+it rebooted.
 
 Leaves out: notifier calls and points inside an operation (a real machine does not show them).
 """
@@ -58,6 +61,7 @@ class TraceResult:
     divergence: dict[str, Any] | None = None
     error: str | None = None
     done: int = 0  # operations that agreed
+    console: list[str] = field(default_factory=list)  # the guest console's end, on an error
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"trace": self.name, "world": self.world, "verdict": self.verdict,
@@ -67,6 +71,8 @@ class TraceResult:
             out["divergence"] = self.divergence
         if self.error:
             out["error"] = self.error
+        if self.console:
+            out["console"] = self.console
         return out
 
 
@@ -211,6 +217,7 @@ class SuiteRun:
     results: list[TraceResult] = field(default_factory=list)
     boots: list[float] = field(default_factory=list)
     reboots: int = 0
+    reverts: int = 0  # restores by loading the checkpoint taken after boot
     seconds: float = 0.0
 
 
@@ -235,10 +242,18 @@ def run_suite(traces: list[tuple[str, Trace, str]], profile: Profile,
                     run.boots.append(getattr(guest, "boot_seconds", 0.0))
                     progress(f"booted {world.name} in {run.boots[-1]:.1f} s")
                     booted = base = guest.snapshot()
+                    if hasattr(guest, "checkpoint"):
+                        guest.checkpoint()
                 try:
                     r = run_trace(guest, name, trace, profile, purpose, base)
                 except Exception as e:  # a guest failure: reported, never counted as agreement
                     r = TraceResult(name, world.name, "error", 0, 0.0, purpose, error=f"{type(e).__name__}: {e}")
+                    log = getattr(guest, "console_log", None)
+                    if log is not None:
+                        try:
+                            r.console = log.read_text(errors="replace").splitlines()[-80:]
+                        except OSError:
+                            pass
                 run.results.append(r)
                 progress(f"[{n}/{total}] {world.name} {name}: {r.verdict} ({r.seconds:.1f} s)")
                 why: str | None = "the run failed"
@@ -247,6 +262,14 @@ def run_suite(traces: list[tuple[str, Trace, str]], profile: Profile,
                         why, base = restore(guest, booted)
                 except Exception as e:
                     why = f"{type(e).__name__}: {e}"
+                if why is not None and hasattr(guest, "revert"):
+                    try:  # the checkpoint taken after boot: seconds instead of a boot
+                        guest.revert()
+                        base = guest.snapshot()
+                        run.reverts += 1
+                        why = None
+                    except Exception as e:
+                        why = f"{why}; the revert to the checkpoint failed too: {type(e).__name__}: {e}"
                 if why is not None:
                     progress(f"  restore failed ({why}); rebooting")
                     guest.__exit__(None, None, None)

@@ -3,7 +3,7 @@
 Runs when the kit can be built (the Debian packages installed, the mirror reachable) and skips
 with the reason otherwise; with MEMHP_REQUIRE_QEMU=1 (set by .ci/run) a missing kit fails instead.
 Checks: model traces agree on the real kernel under v6.1 and diverge under v3.4 (a deliberately
-wrong profile); Ctrl-C and SIGKILL of a running ``memhp conform`` leave no QEMU process behind.
+wrong profile); the boot checkpoint restores the machine; Ctrl-C and SIGKILL of a running ``memhp conform`` leave no QEMU process behind.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def test_model_traces_agree_on_the_real_kernel_and_v34_diverges(guest: Guest) ->
     w = guest.world
     g = Generator(w)
     boot = guest.snapshot()
+    guest.checkpoint()
     traces = {
         "refused-eject": g.trace([inject("MEM_GOING_OFFLINE", "-16"), hotadd(32),
                                   write("w0", 32, "online_movable"), hotremove(32)]),
@@ -62,6 +63,17 @@ def test_model_traces_agree_on_the_real_kernel_and_v34_diverges(guest: Guest) ->
     wrong = run_trace(guest, "refused-eject", traces["refused-eject"], get_profile("v3.4"))
     assert wrong.verdict == "diverged" and wrong.divergence and wrong.divergence["differences"]
     assert restore(guest, boot)[0] is None
+
+
+def test_revert_to_the_boot_checkpoint(guest: Guest) -> None:
+    """A kernel-zone block that may never offline again: the checkpoint brings the boot back."""
+    boot = guest.snapshot()
+    guest.checkpoint()
+    assert guest.hotadd(32) == 0
+    assert guest.write("/sys/devices/system/memory/memory32/state", b"online_kernel") == 13
+    assert guest.snapshot() != boot
+    guest.revert()
+    assert guest.snapshot() == boot
 
 
 def _qemu_children(pid: int) -> list[int]:
