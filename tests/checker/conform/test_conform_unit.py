@@ -227,3 +227,21 @@ def test_agent_refuses_without_the_marker(tmp_path: Path) -> None:
         assert r.returncode == 3 and "refusing to run" in r.stderr
     assert Path("/proc/mounts").read_text() == mounts
     assert not (tmp_path / "proc").exists()
+
+
+def test_report_validates_and_names_the_divergence(suite: list, tmp_path: Path) -> None:
+    import json
+
+    from checker.conform import report
+    from checker.conform.run import SuiteRun
+    from checker.schemas import validate
+
+    name, t, purpose = next(x for x in suite if x[0] == "qemu-2node-selftest")
+    run = SuiteRun(results=[run_trace(SpecGuest(t.world), name, t, get_profile("v6.1"), purpose),
+                            run_trace(SpecGuest(t.world), name, t, get_profile("v3.4"), purpose)])
+    md, js = report.write(run, {"kernel": "k", "profile": "v6.1", "suite": "test"}, tmp_path)
+    data = json.loads(js.read_text())
+    validate(data, "memhp-conform/1", str(js))
+    assert data["summary"]["agreement"] == "1/2" and data["summary"]["diverged"] == 1
+    text = md.read_text()
+    assert "**Agreement: 1/2 traces**" in text and "## Divergences and errors" in text
