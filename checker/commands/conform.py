@@ -118,7 +118,6 @@ def _terminate(signum: int, frame: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from checker.conform import report
     from checker.conform.kit import build_kit
-    from checker.conform.machine import Guest
     from checker.conform.predict import operations
     from checker.conform.run import run_suite
 

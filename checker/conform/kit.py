@@ -3,7 +3,8 @@
 Builds, once, in a cache folder outside the repository (``$MEMHP_CACHE/kit``, default
 ``~/.cache/memhp/kit``): the kernel image package that ``linux-image-amd64`` depends on, fetched
 with ``apt-get download`` and unpacked with ``dpkg -x`` (never installed: nothing goes to the
-host's /boot), its two notifier-error-inject modules, busybox from ``busybox-static``, the static
+host's /boot), its two notifier-error-inject modules and the virtio-serial modules (the agent's
+line to the host), busybox from ``busybox-static``, the static
 helper ``mhwrite`` (one write(2), the exact errno) and the agent (``guest/agent.sh``) packed into
 an initramfs. A random marker token is baked into the agent and the helper; the kernel command
 line must carry it or they refuse to run. The kit is rebuilt when the guest sources change.

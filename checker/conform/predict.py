@@ -24,11 +24,9 @@ traces that interleave operations are refused with a TraceError).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
-
-from spec.actions import Action
+from spec.actions import MEM_ONLINE, Action
 from spec.config import World
-from spec.errors import ActionError, TraceError
+from spec.errors import TraceError
 from spec.model import Spec
 from spec.profiles import Profile
 from spec.state import KERNEL_ZONES, State
@@ -105,7 +103,7 @@ class Predictor:
             return False
         i = self.world.block_index(a.block)
         spec, b = self.world.blocks[i], state.machine.blocks[i]
-        if not b.registered or b.state != 1:
+        if not b.registered or b.state != MEM_ONLINE:
             return False
         return not spec.hotplug or any(z in KERNEL_ZONES for z in b.zones)
 
@@ -164,8 +162,4 @@ def expected(world: World, profile: Profile, state: State, base: State) -> dict[
     return out
 
 
-def describe_outcomes(outs: list[Any]) -> str:
-    return " | ".join(f"ret {o.ret}" for o in outs)
-
-
-__all__ = ["Operation", "operations", "Outcome", "Predictor", "expected", "ActionError"]
+__all__ = ["Operation", "operations", "Outcome", "Predictor", "expected"]

@@ -3,7 +3,6 @@ sets, the suite generator's coverage, the kit's package check and the agent's re
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
