@@ -29,11 +29,8 @@ from typing import Callable
 from spec.errors import MemhpError
 
 GUEST_FILES = ("agent.sh", "mhwrite.c")
-#: modules the agent loads, in order, with their paths under lib/modules/<release>/kernel.
-MODULES = ("lib/notifier-error-inject.ko", "lib/memory-notifier-error-inject.ko",
-           "drivers/virtio/virtio.ko", "drivers/virtio/virtio_ring.ko",
-           "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
-           "drivers/virtio/virtio_pci.ko", "drivers/char/virtio_console.ko")
+#: modules the agent needs (their dependencies, read from each module's modinfo, come along).
+MODULES = ("memory-notifier-error-inject", "virtio_pci", "virtio_console")
 #: host tools: (what is needed, how to check it, the Debian package).
 HOST_NEEDS = (
     ("qemu-system-x86_64", "qemu-system-x86"),
@@ -153,16 +150,10 @@ def build_kit(log: Callable[[str], None] = lambda s: None, cache: Path | None = 
         vmlinuz = next(iter(sorted(kdir.glob("boot/vmlinuz-*"))), None)
         if vmlinuz is None:
             raise KitError(f"{deb}: no boot/vmlinuz-* inside")
+        rel = vmlinuz.name[len("vmlinuz-"):]
+        _trim(kdir, rel, module_closure(kdir / "lib" / "modules" / rel / "kernel", MODULES))
     release = vmlinuz.name[len("vmlinuz-"):]
-    mods = []
-    for name in MODULES:
-        found = sorted(kdir.glob(f"lib/modules/{release}/kernel/{name}*"))
-        if not found:
-            raise KitError(f"kernel {release}: no {name} (the kit needs the memory notifier "
-                           "error injector and virtio-serial as modules)")
-        if found[0].suffix != ".ko":
-            raise KitError(f"{found[0]}: compressed modules are not supported (busybox insmod needs .ko)")
-        mods.append(found[0])
+    mods = module_closure(kdir / "lib" / "modules" / release / "kernel", MODULES)
     marker = "memhp_conform=" + secrets.token_hex(8)
     initrd = root / f"initramfs-{marker.split('=')[1]}.cpio.gz"  # a running guest keeps its own
     log("kit: building the initramfs (busybox, mhwrite, agent, injector modules)")
@@ -171,6 +162,56 @@ def build_kit(log: Callable[[str], None] = lambda s: None, cache: Path | None = 
             "release": release, "sources": _sources_digest()}
     stamp.write_text(json.dumps(meta, indent=1) + "\n")
     return Kit(root, vmlinuz, initrd, marker, release)
+
+
+def module_closure(base: Path, roots: tuple[str, ...]) -> list[Path]:
+    """The modules ``roots`` need, dependencies first (``depends=`` of each module's modinfo;
+    they differ between builds of the same kernel series)."""
+    paths: dict[str, Path] = {}
+    for p in base.rglob("*.ko"):
+        paths.setdefault(p.stem.replace("-", "_"), p)
+    order: list[Path] = []
+
+    def visit(name: str, stack: tuple[str, ...]) -> None:
+        key = name.replace("-", "_")
+        p = paths.get(key)
+        if p is None:
+            raise KitError(f"{base}: no module {name}.ko (the kit needs the memory notifier error "
+                           "injector and virtio-serial as modules)")
+        if p in order or key in stack:
+            return
+        if p.suffix != ".ko":
+            raise KitError(f"{p}: compressed modules are not supported (busybox insmod needs .ko)")
+        for dep in _depends(p):
+            visit(dep, stack + (key,))
+        order.append(p)
+
+    for r in roots:
+        visit(r, ())
+    return order
+
+
+def _depends(ko: Path) -> list[str]:
+    data = ko.read_bytes()
+    i = data.find(b"\0depends=")
+    if i < 0:
+        return []
+    j = data.index(b"\0", i + 1)
+    text = data[i + len(b"\0depends="):j].decode("ascii", "replace")
+    return [d for d in text.split(",") if d]
+
+
+def _trim(kdir: Path, release: str, keep_modules: list[Path]) -> None:
+    """Keep only what the kit uses of the unpacked package: the image, its config and the
+    modules the agent loads (the rest is about 460 MB)."""
+    base = kdir / "lib" / "modules" / release / "kernel"
+    keep = set(keep_modules)
+    for p in sorted(base.rglob("*"), reverse=True):
+        if p.is_file() and p not in keep:
+            p.unlink()
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+    shutil.rmtree(kdir / "usr", ignore_errors=True)
 
 
 def _build_initramfs(root: Path, out: Path, marker: str, mods: list[Path]) -> None:
@@ -192,6 +233,7 @@ def _build_initramfs(root: Path, out: Path, marker: str, mods: list[Path]) -> No
     (stage / "init").chmod(0o755)
     for m in mods:
         shutil.copy2(m, stage / "lib" / m.name)
+    (stage / "lib" / "modules.load").write_text("".join(m.stem + "\n" for m in mods))
     names = sorted(str(p.relative_to(stage)) for p in stage.rglob("*"))
     data = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=stage,
                           input=("\n".join(names) + "\n").encode(), capture_output=True, timeout=120)

@@ -32,10 +32,9 @@ esac
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
-for m in notifier-error-inject memory-notifier-error-inject virtio virtio_ring \
-	virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console; do
+while read -r m; do	# the kit wrote them dependencies first
 	insmod /lib/$m.ko
-done
+done </lib/modules.load
 port=
 tries=0
 while [ -z "$port" ] && [ $tries -lt 200 ]; do
