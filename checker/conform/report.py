@@ -44,6 +44,12 @@ def markdown(run: SuiteRun, meta: dict[str, Any]) -> str:
     for r in run.results:
         lines.append(f"| {r.name} | {r.world} | {r.done}/{r.operations} | {r.verdict} | "
                      f"{r.seconds:.1f} | {r.purpose.replace('|', '/')} |")
+    retried = [r for r in run.results if r.first_attempt]
+    if retried:
+        lines += ["", "## Guest failures, run again on a fresh boot", ""]
+        for r in retried:
+            lines.append(f"- {r.name}: first attempt failed ({(r.first_attempt or {}).get('error')}); "
+                         f"second attempt: {r.verdict}")
     bad = [r for r in run.results if r.verdict != "agree"]
     if bad:
         lines += ["", "## Divergences and errors", ""]

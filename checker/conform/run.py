@@ -62,6 +62,8 @@ class TraceResult:
     error: str | None = None
     done: int = 0  # operations that agreed
     console: list[str] = field(default_factory=list)  # the guest console's end, on an error
+    # a guest failure on the first attempt, after which the trace ran again on a fresh boot
+    first_attempt: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"trace": self.name, "world": self.world, "verdict": self.verdict,
@@ -73,6 +75,8 @@ class TraceResult:
             out["error"] = self.error
         if self.console:
             out["console"] = self.console
+        if self.first_attempt:
+            out["first_attempt"] = self.first_attempt
         return out
 
 
@@ -221,6 +225,21 @@ class SuiteRun:
     seconds: float = 0.0
 
 
+def _attempt(guest: Any, name: str, trace: Trace, profile: str, purpose: str, base: Any,
+             world: World) -> TraceResult:
+    try:
+        return run_trace(guest, name, trace, profile, purpose, base)
+    except Exception as e:  # a guest failure: reported, never counted as agreement
+        r = TraceResult(name, world.name, "error", 0, 0.0, purpose, error=f"{type(e).__name__}: {e}")
+        log = getattr(guest, "console_log", None)
+        if log is not None:
+            try:
+                r.console = log.read_text(errors="replace").splitlines()[-80:]
+            except OSError:
+                pass
+        return r
+
+
 def run_suite(traces: list[tuple[str, Trace, str]], profile: Profile,
               boot: Callable[[World], Any], progress: Callable[[str], None]) -> SuiteRun:
     """Run traces grouped by world, one boot per world (more if a restore fails). ``boot``
@@ -244,16 +263,22 @@ def run_suite(traces: list[tuple[str, Trace, str]], profile: Profile,
                     booted = base = guest.snapshot()
                     if hasattr(guest, "checkpoint"):
                         guest.checkpoint()
-                try:
-                    r = run_trace(guest, name, trace, profile, purpose, base)
-                except Exception as e:  # a guest failure: reported, never counted as agreement
-                    r = TraceResult(name, world.name, "error", 0, 0.0, purpose, error=f"{type(e).__name__}: {e}")
-                    log = getattr(guest, "console_log", None)
-                    if log is not None:
-                        try:
-                            r.console = log.read_text(errors="replace").splitlines()[-80:]
-                        except OSError:
-                            pass
+                r = _attempt(guest, name, trace, profile, purpose, base, world)
+                if r.verdict == "error":
+                    # a guest that failed (a crash, a lost agent) runs the trace once more on a
+                    # fresh boot; the first failure stays in the result and the report
+                    progress(f"  guest error ({r.error}); booting afresh to run {name} again")
+                    guest.__exit__(None, None, None)
+                    guest = None
+                    run.reboots += 1
+                    guest = boot(world)
+                    run.boots.append(getattr(guest, "boot_seconds", 0.0))
+                    booted = base = guest.snapshot()
+                    if hasattr(guest, "checkpoint"):
+                        guest.checkpoint()
+                    first = r
+                    r = _attempt(guest, name, trace, profile, purpose, base, world)
+                    r.first_attempt = {"error": first.error, "console": first.console}
                 run.results.append(r)
                 progress(f"[{n}/{total}] {world.name} {name}: {r.verdict} ({r.seconds:.1f} s)")
                 why: str | None = "the run failed"

@@ -179,6 +179,35 @@ def test_run_suite_restores_between_traces(suite: list) -> None:
     assert run.reboots == 0 and len(guests) == 1
 
 
+def test_a_guest_failure_runs_the_trace_again_on_a_fresh_boot_and_says_so(suite: list) -> None:
+    items = [x for x in suite if x[1].world.name == "qemu-2node"][:3]
+    boots: list[SpecGuest] = []
+
+    class Crashing(SpecGuest):
+        def write(self, path: str, text: bytes) -> int:
+            if len(boots) == 1 and self.crash_armed:
+                raise ConnectionError("the guest agent stopped answering")
+            return super().write(path, text)
+
+    def boot(w):  # noqa: ANN001, ANN202
+        g = Crashing(w)
+        g.crash_armed = False
+        boots.append(g)
+        return _Wrapped(g)
+
+    def progress(msg: str) -> None:
+        if msg.startswith("[1/"):
+            boots[0].crash_armed = True  # the first boot fails from the second trace on
+
+    run = run_suite(items, get_profile("v6.1"), boot, progress)
+    assert len(boots) == 2 and run.reboots == 1
+    assert [r.verdict for r in run.results] == ["agree"] * len(items)
+    retried = [r for r in run.results if r.first_attempt]
+    assert [r.name for r in retried] == [items[1][0]]
+    assert "stopped answering" in retried[0].first_attempt["error"]
+    assert retried[0].to_json()["first_attempt"]["error"] == retried[0].first_attempt["error"]
+
+
 class _Wrapped:
     def __init__(self, g: SpecGuest) -> None:
         self.g = g
