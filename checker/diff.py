@@ -60,6 +60,7 @@ class OpRun:
     calls: tuple[NotifierCall, ...]
     node: tuple[str, ...]
     sysfs: tuple[tuple[str, Any], ...]  # (path, new value or None when removed)
+    machines: tuple[Any, ...] = ()  # the Machine before the operation and after each step
 
 
 @dataclass
@@ -102,6 +103,8 @@ class DiffResult:
     runs: int = 0
     seconds: float = 0.0
     differences: list[Difference] = field(default_factory=list)
+    #: with ``judge``: each side's invariant violations in the operations it ran, shortest first
+    violations: dict[str, dict[tuple[str, str], tuple[str, Trace]]] = field(default_factory=dict)
 
     def by_aspect(self) -> dict[str, list[Difference]]:
         out: dict[str, list[Difference]] = {}
@@ -172,11 +175,11 @@ def run_ops(model: Any, state: Any, start: Action, view0: Any) -> list[OpRun]:
     """``start`` run to completion under every choice sequence."""
     out: list[OpRun] = []
     s1, o1 = model.step(state, start)
-    stack: list[tuple[Any, tuple[str, ...], tuple[tuple[Action, Observation], ...]]] = [
-        (s1, (), ((start, o1),))]
     pre_m = model.machine(state)
+    stack: list[tuple[Any, tuple[str, ...], tuple[tuple[Action, Observation], ...], tuple[Any, ...]]] = [
+        (s1, (), ((start, o1),), (pre_m, model.machine(s1)))]
     while stack:
-        s, choices, steps = stack.pop()
+        s, choices, steps, machines = stack.pop()
         last = steps[-1][1]
         if last.ret is not None or start.kind == "read":
             calls = tuple(c for _, o in steps for c in o.calls)
@@ -185,13 +188,13 @@ def run_ops(model: Any, state: Any, start: Action, view0: Any) -> list[OpRun]:
             changed = tuple(sorted((p, view1.get(p)) for p in set(view0) | set(view1)
                                    if view0.get(p) != view1.get(p)))
             out.append(OpRun(start, choices, steps, s, last.ret, calls,
-                             tuple(node_changes(pre_m, post_m)), changed))
+                             tuple(node_changes(pre_m, post_m)), changed, machines))
             continue
         if len(steps) > 400:
             raise MemhpError(f"{start.label()}: the operation did not return within 400 steps")
         for a, s2, o2 in _thread_steps(model, s, start.thread or ""):
             stack.append((s2, choices + ((a.choice,) if a.choice is not None else ()),
-                          steps + ((a, o2),)))
+                          steps + ((a, o2),), machines + (model.machine(s2),)))
     out.sort(key=lambda r: r.choices)
     return out
 
@@ -310,8 +313,44 @@ def _compatible(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
 DEFAULT_DEPTH = 4
 
 
+class _Judge:
+    """The invariant Monitor over whole operations: between two operations every thread is
+    idle, so the monitor's state is empty and each run can be judged on its own."""
+
+    def __init__(self, model: Any) -> None:
+        from spec.invariants import Monitor
+
+        self.model = model
+        self.monitor = Monitor(model.world, model.profile, model.threads,
+                               getattr(model, "view_from_machine", False))
+        s0 = model.initial()[0]
+        self.ms0, _, _ = self.monitor.initial(model.machine(s0), model.view(s0))
+        self.found: dict[tuple[str, str], tuple[str, Trace]] = {}
+        self.seen: set[Hashable] = set()
+
+    def judge(self, prefix: list[OpRun], run: OpRun) -> None:
+        key = (self.model.key(run.post), run.steps)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        ms = self.ms0
+        n = len(run.steps)
+        for i, (a, obs) in enumerate(run.steps):
+            post = run.machines[i + 1]
+            last = i == n - 1
+            ms, vs, _ = self.monitor.step(ms, run.machines[i], a, obs, post, last,
+                                          lambda: self.model.view(run.post))
+            for v in vs:
+                k = (v.invariant, v.cause)
+                if k not in self.found:
+                    tr = _trace(self.model, prefix + [run])
+                    del tr.steps[sum(len(r.steps) for r in prefix) + i + 1:]
+                    tr.invariant, tr.cause, tr.message = v.invariant, v.cause, v.message
+                    self.found[k] = (v.message, tr)
+
+
 def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
-                max_pairs: int | None = 20000) -> DiffResult:
+                max_pairs: int | None = 20000, judge: bool = False) -> DiffResult:
     """Breadth-first over pairs of quiescent states, ``depth`` operations deep."""
     import time
 
@@ -329,6 +368,7 @@ def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
     k0 = (ma.key(sa), mb.key(sb))
     parent[k0] = (None, None)
     queue: deque[tuple[Hashable, Any, Any, int]] = deque([(k0, sa, sb, 0)])
+    judges = (_Judge(ma), _Judge(mb)) if judge else None
     while queue:
         key, sa, sb, d = queue.popleft()
         if d >= depth:
@@ -350,6 +390,10 @@ def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
                 if not partners:
                     _outcome(found, ra, runs_b, "A", parent, key, d, ma, mb)
                 for rb in partners:
+                    if judges is not None:
+                        path = _path(parent, key)
+                        judges[0].judge([p[0] for p in path], ra)
+                        judges[1].judge([p[1] for p in path], rb)
                     for aspect, k, summ, va, vb in compare_runs(ra, rb):
                         if aspect == "sysfs" and k[0] in one_sided:
                             continue
@@ -365,6 +409,8 @@ def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
         if max_pairs is not None and len(parent) >= max_pairs:
             res.complete = False
             break
+    if judges is not None:
+        res.violations = {"a": judges[0].found, "b": judges[1].found}
     res.pairs = len(parent)
     res.runs = memo_a.runs + memo_b.runs
     res.differences = _merge(sorted(found.values(), key=lambda x: (

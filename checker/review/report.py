@@ -114,3 +114,50 @@ def _detail(d: Difference, r: DiffResult, tags: list[str], diagram: Diagram | No
             out += ["```mermaid", diagram(tr).rstrip(), "```", ""]
         out += ["```", "\n".join(tr.text().splitlines()[1:]), "```", ""]
     return "\n".join(out)
+
+
+def review_json(r: Any) -> dict[str, Any]:
+    return {
+        "schema": REVIEW_SCHEMA, "impl": r.impl, "against": r.against, "world": r.world,
+        "verdict": r.verdict, "exit": r.exit, "depth": r.depth, "ops": r.ops,
+        "overrides": r.overrides, "states": r.states,
+        "broken": [b.to_json() for b in r.broken],
+        "fixed": [{"invariant": i, "cause": c} for i, c in r.fixed],
+        "lockstep": r.lockstep,
+        "seconds": {k: round(v, 2) for k, v in r.seconds.items()},
+        "diff": diff_json(r.diff, r.exit) if r.diff is not None else None,
+    }
+
+
+def review_markdown(r: Any, diagram: Diagram | None = None) -> str:
+    lines = [f"## memhp review `{r.impl}` against {r.against} (world `{r.world}`)", "",
+             f"**Verdict: {r.verdict}.** Replaces: {', '.join(f'`{o}`' for o in r.overrides)}.",
+             "",
+             f"- Invariants: explored the patched mirror breadth first, every interleaving to "
+             f"{r.depth} steps ({r.states:,} states), and operations one at a time {r.ops} deep; "
+             f"compared with {r.against} to the same bounds.",
+             f"- Lockstep (Hypothesis, patched mirror against the {r.against} spec): {r.lockstep}.",
+             f"- Behaviour: operations up to {r.ops} deep, the {r.against} mirror against the "
+             f"patched one.", ""]
+    if r.broken:
+        lines += ["### Promises the patch breaks", ""]
+        for b in r.broken:
+            n = f", {len(b.trace)} steps" if b.trace is not None else ""
+            lines.append(f"- `{b.invariant}` [{b.cause}] ({b.engine}, {b.bound}{n}): {b.message}")
+        lines.append("")
+        for b in r.broken:
+            if b.trace is None:
+                continue
+            lines += [f"#### `{b.invariant}` [{b.cause}]", ""]
+            if diagram is not None:
+                lines += ["```mermaid", diagram(b.trace).rstrip(), "```", ""]
+            lines += ["```", b.trace.text(), "```", ""]
+    if r.fixed:
+        lines += ["### Findings of the base profile the patch no longer shows", ""]
+        lines += [f"- `{i}` [{c}]" for i, c in r.fixed] + [""]
+    if r.diff is not None:
+        if r.diff.differences:
+            lines.append(diff_markdown(r.diff, diagram, title=f"Behaviour: {r.against} vs the patch"))
+        else:
+            lines += ["### Behaviour", "", f"No observable difference, operations up to {r.ops} deep.", ""]
+    return "\n".join(lines).rstrip() + "\n"
