@@ -548,6 +548,8 @@ def tag(d: Difference, world: Any) -> list[str]:
             tags.append("blocks with holes (B9)")
     if "NODE_" in text:
         tags.append("NUMA node notifier (B15)")
+    if d.aspect == "ret" and {d.a, d.b} == {"1", "-EINVAL"}:
+        tags.append("already in that state: 1 vs -EINVAL (B3)")
     if "removable" in text:
         tags.append("removable (B10)")
     if "end_phys_index" in text:
