@@ -248,22 +248,21 @@ def compare_runs(ra: OpRun, rb: OpRun) -> list[tuple[str, tuple[Any, ...], str, 
                 out.append(("events", (label, ea, "callbacks"), f"{label}: {' '.join(ea)} reach "
                             "other callbacks", ", ".join(f"{e}->{c}" for e, c in ca),
                             ", ".join(f"{e}->{c}" for e, c in cb)))
-    else:
-        for x, y in zip(ra.calls, rb.calls):
-            for fld in ("status_change_nid", "status_change_nid_normal", "start_pfn", "nr_pages"):
-                vx, vy = getattr(x, fld), getattr(y, fld)
-                if vx != vy:
-                    out.append(("args", (fld, x.event, vx is None, vy is None),
-                                f"{x.event}: {fld} differs", f"{fld}={'absent' if vx is None else vx}",
-                                f"{fld}={'absent' if vy is None else vy}"))
-            if x.allocatable != y.allocatable:
-                out.append(("allocatable", (x.event, x.allocatable, y.allocatable),
-                            f"{x.event}: pages {'allocatable' if x.allocatable else 'not allocatable'}"
-                            f" in A, {'allocatable' if y.allocatable else 'not allocatable'} in B",
-                            f"alloc={'y' if x.allocatable else 'n'}", f"alloc={'y' if y.allocatable else 'n'}"))
-            if x.ret != y.ret:
-                out.append(("callback_ret", (x.event, x.callback, x.ret, y.ret),
-                            f"{x.event}->{x.callback} answers differently", f"{x.ret:#x}", f"{y.ret:#x}"))
+    for x, y in _common_calls(ra.calls, rb.calls):
+        for fld in ("status_change_nid", "status_change_nid_normal", "start_pfn", "nr_pages"):
+            vx, vy = getattr(x, fld), getattr(y, fld)
+            if vx != vy:
+                out.append(("args", (fld, x.event, vx is None, vy is None),
+                            f"{x.event}: {fld} differs", f"{fld}={'absent' if vx is None else vx}",
+                            f"{fld}={'absent' if vy is None else vy}"))
+        if x.allocatable != y.allocatable:
+            out.append(("allocatable", (x.event, x.allocatable, y.allocatable),
+                        f"{x.event}: pages {'allocatable' if x.allocatable else 'not allocatable'}"
+                        f" in A, {'allocatable' if y.allocatable else 'not allocatable'} in B",
+                        f"alloc={'y' if x.allocatable else 'n'}", f"alloc={'y' if y.allocatable else 'n'}"))
+        if x.ret != y.ret:
+            out.append(("callback_ret", (x.event, x.callback, x.ret, y.ret),
+                        f"{x.event}->{x.callback} answers differently", f"{x.ret:#x}", f"{y.ret:#x}"))
     if ra.node != rb.node:
         na, nb = " ".join(ra.node) or "(no change)", " ".join(rb.node) or "(no change)"
         out.append(("node_state", (label, na, nb), f"{label}: node states change differently", na, nb))
@@ -274,6 +273,21 @@ def compare_runs(ra: OpRun, rb: OpRun) -> list[tuple[str, tuple[Any, ...], str, 
             out.append(("sysfs", (g,), f"{g} changes differently",
                         _show(da.get(path, "(unchanged)")), _show(db.get(path, "(unchanged)"))))
     return out
+
+
+def _common_calls(xs: tuple[NotifierCall, ...], ys: tuple[NotifierCall, ...]
+                  ) -> list[tuple[NotifierCall, NotifierCall]]:
+    """Calls of the same event to the same callback (the n-th such call on each side)."""
+    def index(calls: tuple[NotifierCall, ...]) -> dict[tuple[str, str, int], NotifierCall]:
+        seen: dict[tuple[str, str], int] = {}
+        out = {}
+        for c in calls:
+            n = seen.get((c.event, c.callback), 0)
+            seen[(c.event, c.callback)] = n + 1
+            out[(c.event, c.callback, n)] = c
+        return out
+    ix, iy = index(xs), index(ys)
+    return [(ix[k], iy[k]) for k in ix if k in iy]
 
 
 def _show(v: Any) -> str:
