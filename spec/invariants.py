@@ -164,10 +164,10 @@ class Monitor:
         self.world, self.profile, self.threads = world, profile, threads
         self.view_from_machine = view_from_machine
         self._cache: dict[object, tuple[tuple[Violation, ...], frozenset[str]]] = {}
-        chain = world.chain()
-        self.chain = tuple(c.name for c in chain if not (profile.node_chain and c.kind == "slub"))
+        mem_chain, node_chain = world.notifier_chains(profile.node_chain)
+        self.chain = tuple(c.name for c in mem_chain)
         #: 6.17: the NUMA node notifier chain (SLUB moved there)
-        self.node_chain = tuple(c.name for c in chain if profile.node_chain and c.kind == "slub")
+        self.node_chain = tuple(c.name for c in node_chain)
         self.slub = any(c.kind == "slub" for c in world.callbacks)
         self.mem_flag = "N_HIGH_MEMORY" if "N_HIGH_MEMORY" in profile.node_flags else "N_MEMORY"
         self.boot_flags = None  # set by initial()

@@ -137,12 +137,7 @@ class Spec:
     def __init__(self, world: World, profile: Profile) -> None:
         self.world = world
         self.profile = profile
-        chain = world.chain()
-        if profile.node_chain:  # 6.17: SLUB moved to the node notifier
-            self.chain = tuple(c for c in chain if c.kind != "slub")
-            self.node_chain = tuple(c for c in chain if c.kind == "slub")
-        else:
-            self.chain, self.node_chain = chain, ()
+        self.chain, self.node_chain = world.notifier_chains(profile.node_chain)
         self.threads = thread_names(world)
         self.bindex = {b.id: i for i, b in enumerate(world.blocks)}
         self.writers = frozenset(world.writer_threads())
@@ -378,7 +373,8 @@ class Spec:
 
     def _callback(self, tx: _Tx, kind: str, answers: tuple[str, ...], event: str,
                   arg: tuple[int, int, int, int | None]) -> int:
-        going = event in ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE")
+        going = event in ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE", "NODE_ADDING_FIRST_MEMORY",
+                          "NODE_REMOVING_LAST_MEMORY")
         if kind == "choice":
             return answer_value(tx.decide(list(answers))) if going else NOTIFY_OK
         if kind == "injector":

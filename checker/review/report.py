@@ -58,8 +58,10 @@ def diff_json(r: DiffResult, exit_code: int) -> dict[str, Any]:
     }
 
 
-def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | None = None) -> str:
-    lines = [f"## {title or f'memhp diff {r.a} {r.b}'} (world `{r.world}`)", ""]
+def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | None = None,
+                  level: int = 2) -> str:
+    h = "#" * level
+    lines = [f"{h} {title or f'memhp diff {r.a} {r.b}'} (world `{r.world}`)", ""]
     bound = ("every pair of states reachable" if r.complete else
              f"operations up to {r.depth} deep, one at a time")
     lines.append(f"A = `{r.a}`, B = `{r.b}`. {len(r.differences)} observable differences "
@@ -81,12 +83,16 @@ def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | No
         ds = groups.get(aspect)
         if not ds:
             continue
-        lines += [f"### {ASPECT_TITLES[aspect]}", "", "| what | A | B | op | trace | change |",
+        lines += [f"{h}# {ASPECT_TITLES[aspect]}", "", "| what | A | B | op | trace | change |",
                   "| --- | --- | --- | --- | --- | --- |"]
         for d in ds:
             a, b = d.a, d.b
             if d.variants:
-                a += f" (+{len(d.variants)} variants)"
+                more = "" if len(d.variants) <= 4 else f", +{len(d.variants) - 4} more"
+                if all(vb == d.b for _, vb in d.variants):
+                    a += " (or " + ", ".join(va for va, _ in d.variants[:4]) + more + ")"
+                else:
+                    b += " (other runs: " + "; ".join(f"{va} / {vb}" for va, vb in d.variants[:4]) + more + ")"
             lines.append(f"| {_cell(d.summary)} | {_cell(a)} | {_cell(b)} | {d.step} | "
                          f"{_cell(_ops_text(d))} | {_cell(', '.join(d.tags))} |")
         lines.append("")
@@ -97,14 +103,15 @@ def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | No
         if not new or d.trace_a is None or d.step == 0:
             continue
         shown.update(new)
-        details.append(_detail(d, r, new, diagram))
+        details.append(_detail(d, r, new, diagram, level + 2))
     if details:
-        lines += ["### Traces of the documented changes", ""] + details
+        lines += [f"{h}# Traces of the documented changes", ""] + details
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _detail(d: Difference, r: DiffResult, tags: list[str], diagram: Diagram | None) -> str:
-    out = [f"#### {', '.join(tags)}", "", f"{d.summary}: A shows {d.a}, B shows {d.b} "
+def _detail(d: Difference, r: DiffResult, tags: list[str], diagram: Diagram | None,
+            level: int) -> str:
+    out = [f"{'#' * level} {', '.join(tags)}", "", f"{d.summary}: A shows {d.a}, B shows {d.b} "
            f"(operation {d.step}).", ""]
     for side, name, tr in (("A", r.a, d.trace_a), ("B", r.b, d.trace_b)):
         assert tr is not None
@@ -157,7 +164,8 @@ def review_markdown(r: Any, diagram: Diagram | None = None) -> str:
         lines += [f"- `{i}` [{c}]" for i, c in r.fixed] + [""]
     if r.diff is not None:
         if r.diff.differences:
-            lines.append(diff_markdown(r.diff, diagram, title=f"Behaviour: {r.against} vs the patch"))
+            lines.append(diff_markdown(r.diff, diagram, title=f"Behaviour: {r.against} vs the patch",
+                                       level=3))
         else:
             lines += ["### Behaviour", "", f"No observable difference, operations up to {r.ops} deep.", ""]
     return "\n".join(lines).rstrip() + "\n"

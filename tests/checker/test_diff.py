@@ -39,8 +39,8 @@ def test_v34_v61_names_the_documented_differences_within_60_s() -> None:
     assert REQUIRED <= set(r.tags())
 
 
-def _replay_both(r: DiffResult, a: str, b: str, world: str = "default") -> None:
-    w = builtin_world(world)
+def _replay_both(r: DiffResult, a: str, b: str, world: str | None = "default", w=None) -> None:  # type: ignore[no-untyped-def]
+    w = w if w is not None else builtin_world(world)
     ma, mb = SpecModel(w, get_profile(a)), SpecModel(w, get_profile(b))
     for d in r.differences:
         if d.step == 0:
@@ -138,3 +138,31 @@ def test_cli_errors(argv, msg, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert msg in err and err.count("\n") == 1
+
+
+def test_v6_17_cancel_online_without_going_online() -> None:
+    """B15: with a node-notifier callback that refuses a node's first memory, 6.17 sends
+    MEM_CANCEL_ONLINE although MEM_GOING_ONLINE was never sent; 6.1 sends both."""
+    from pathlib import Path
+
+    from spec.config import load_world
+
+    w = load_world(Path(__file__).resolve().parents[1] / "catalogue" / "worlds" / "node-notifier.toml")
+    ma, mb = SpecModel(w, get_profile("v6.1")), SpecModel(w, get_profile("v6.17"))
+    r = diff_models(ma, mb, 3)
+    ev = [d for d in r.differences if d.aspect == "events" and d.summary.startswith("echo 'online'")]
+    assert ev and ev[0].step == 2
+    assert (ev[0].a, ev[0].b) == ("MEM_GOING_ONLINE MEM_CANCEL_ONLINE",
+                                  "NODE_ADDING_FIRST_MEMORY MEM_CANCEL_ONLINE NODE_CANCEL_ADDING_FIRST_MEMORY")
+    assert "NUMA node notifier (B15)" in ev[0].tags
+    _replay_both(r, "v6.1", "v6.17", world=None, w=w)
+
+
+def test_world_chain_key_is_checked() -> None:
+    from spec.config import world_from_dict
+    from spec.errors import WorldError
+
+    data = builtin_world("default").to_json()
+    data["callbacks"][0]["chain"] = "nodes"
+    with pytest.raises(WorldError, match=r"callbacks\[0\]\.chain"):
+        world_from_dict(data, "w.toml")
