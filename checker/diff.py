@@ -548,7 +548,7 @@ def tag(d: Difference, world: Any) -> list[str]:
         tags.append("node-state flags (B1)")
     if "status_change_nid_normal" in text:
         tags.append("status_change_nid_normal (B1)")
-    if "online_kernel" in text or "online_movable" in text:
+    if ("online_kernel" in text or "online_movable" in text) and "NODE_" not in text:
         tags.append("online_kernel / online_movable (B1)")
     if d.aspect == "outcome" and "-EAGAIN" in text:
         tags.append("offline timeout (B5)")
