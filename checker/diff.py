@@ -79,11 +79,17 @@ class Difference:
     tags: list[str] = field(default_factory=list)  # documented changes (facts.md section 7)
     #: the same aspect and operation with other values (from other choices or states): (a, b)
     variants: list[tuple[str, str]] = field(default_factory=list)
+    #: the step (1-based) of trace_a and of trace_b where the two first show something different
+    #: to userspace or a callback (a call, its arguments, a return value); the operation's last
+    #: step where only node states or sysfs differ; 0 at boot
+    part_a: int = 0
+    part_b: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "aspect": self.aspect, "summary": self.summary, "a": self.a, "b": self.b,
-            "step": self.step, "tags": self.tags, "also": self.where[:20],
+            "step": self.step, "part_a": self.part_a, "part_b": self.part_b,
+            "tags": self.tags, "also": self.where[:20],
             "variants": [{"a": x, "b": y} for x, y in self.variants],
             "ops": [{"action": a.to_json(), "choices_a": list(ca), "choices_b": list(cb)}
                     for a, ca, cb in self.ops],
@@ -492,7 +498,32 @@ def _record(found: dict[tuple[Any, ...], Difference], aspect: str, k: tuple[Any,
                       [(r[0].start, r[0].choices, r[1].choices) for r in path] + [last], step)
     diff.trace_a = _trace(ma, [r[0] for r in path] + ([runs[0]] if runs else []))
     diff.trace_b = _trace(mb, [r[1] for r in path] + ([runs[1]] if runs else []))
+    if runs:
+        pa, pb = _parting(runs[0], runs[1])
+        diff.part_a = len(diff.trace_a) - len(runs[0].steps) + pa
+        diff.part_b = len(diff.trace_b) - len(runs[1].steps) + pb
     found[fk] = diff
+
+
+def _visible(run: OpRun) -> list[tuple[int, Any]]:
+    out: list[tuple[int, Any]] = []
+    for i, (_, o) in enumerate(run.steps, 1):
+        out += [(i, c) for c in o.calls]
+        if o.ret is not None:
+            out.append((i, ("ret", o.ret, o.read)))
+    return out
+
+
+def _parting(ra: OpRun, rb: OpRun) -> tuple[int, int]:
+    """The steps of two runs of one operation where what they show first differs."""
+    va, vb = _visible(ra), _visible(rb)
+    for (ia, xa), (ib, xb) in zip(va, vb):
+        if xa != xb:
+            return ia, ib
+    if len(va) != len(vb):
+        n = min(len(va), len(vb))
+        return (va[n][0] if n < len(va) else len(ra.steps)), (vb[n][0] if n < len(vb) else len(rb.steps))
+    return len(ra.steps), len(rb.steps)
 
 
 def _path(parent: dict[Hashable, Any], key: Hashable) -> list[tuple[OpRun, OpRun]]:

@@ -112,7 +112,8 @@ def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | No
 def _detail(d: Difference, r: DiffResult, tags: list[str], diagram: Diagram | None,
             level: int) -> str:
     out = [f"{'#' * level} {', '.join(tags)}", "", f"{d.summary}: A shows {d.a}, B shows {d.b} "
-           f"(operation {d.step}).", ""]
+           f"(operation {d.step}; they part at step {d.part_a} of A's trace and step {d.part_b} "
+           f"of B's).", ""]
     for side, name, tr in (("A", r.a, d.trace_a), ("B", r.b, d.trace_b)):
         assert tr is not None
         out.append(f"{side} ({name}):")

@@ -166,3 +166,32 @@ def test_world_chain_key_is_checked() -> None:
     data["callbacks"][0]["chain"] = "nodes"
     with pytest.raises(WorldError, match=r"callbacks\[0\]\.chain"):
         world_from_dict(data, "w.toml")
+
+
+def _visible(steps, first: int, upto: int) -> list:  # type: ignore[no-untyped-def]
+    """What userspace and the callbacks saw in steps[first:upto] (calls and return values)."""
+    out: list = []
+    for st in steps[first:upto]:
+        out += list(st.obs.calls)
+        if st.obs.ret is not None:
+            out.append(("ret", st.obs.ret))
+    return out
+
+
+def test_traces_part_at_the_named_step() -> None:
+    """In the last operation of each trace, the two sides show the same calls and return values
+    up to the step named for each, and something different at it."""
+    r, _ = _diff("v3.4", "v6.1")
+    checked = 0
+    for d in r.differences:
+        if d.aspect not in ("ret", "events", "order", "args", "allocatable", "callback_ret"):
+            continue
+        ta, tb = d.trace_a.steps, d.trace_b.steps
+        ka = max(i for i, st in enumerate(ta) if st.action.kind != "step")
+        kb = max(i for i, st in enumerate(tb) if st.action.kind != "step")
+        assert ta[ka].action == tb[kb].action == d.ops[-1][0]
+        assert ka < d.part_a <= len(ta) and kb < d.part_b <= len(tb)
+        assert _visible(ta, ka, d.part_a - 1) == _visible(tb, kb, d.part_b - 1), d.summary
+        assert _visible(ta, ka, d.part_a) != _visible(tb, kb, d.part_b), d.summary
+        checked += 1
+    assert checked >= 10
