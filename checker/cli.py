@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any, Sequence
 
+from checker.progress import finish, for_command
 from checker.results import (
     EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, Finding, InvariantResult, RunResult,
     combine_exit,
@@ -51,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--max-depth", type=int, default=None)
     e.add_argument("--impl", help="explore a patched kernel mirror (.py file or dotted module), or 'mirror' for the base one")
     e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
+    e.add_argument("--graph", help="also write the state graph of a small world: FILE.dot, .svg, "
+                   ".png or .graphml")
+    e.add_argument("--graph-limit", type=int, default=None,
+                   help="the most states --graph draws (default 5000)")
 
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
     r.add_argument("file")
@@ -58,9 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--impl", help="replay through this patched kernel mirror (or 'mirror' for the base one)")
     r.add_argument("--json", action="store_true")
 
-    t = sub.add_parser("trace", help="render a trace")
+    t = sub.add_parser("trace", help="render a trace (reads memhp-trace/1 or ITF JSON, or a "
+                       "Markdown or shell file memhp wrote)")
     t.add_argument("file")
-    t.add_argument("--format", choices=("text", "json"), default="text")
+    t.add_argument("--format", choices=("text", "json", "itf", "markdown", "shell"), default="text")
+    t.add_argument("-o", "--output", help="write to this file instead of standard output")
     for mod in _command_modules():
         mod.register(sub, common)
     return p
@@ -103,17 +110,6 @@ def _world(args: Any) -> Any:
     return w
 
 
-def _progress(enabled: bool) -> Any:
-    if not enabled:
-        return None
-
-    def show(states: int, transitions: int, depth: int, elapsed: float) -> None:
-        sys.stderr.write(f"\r  {states:,} states, {transitions:,} transitions, depth {depth}, "
-                         f"{states / max(elapsed, 1e-9):,.0f} states/s, {elapsed:.0f} s ")
-        sys.stderr.flush()
-    return show
-
-
 def _findings(w: Any, model: Any, res: Any) -> list[Finding]:
     from checker.explanations import explain
 
@@ -150,9 +146,10 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         stateful = _Background(w, budget, frozenset(expected), seed)
     if "explore" in engines:
         t0 = time.monotonic()
-        res = explore(model, max_depth=max_depth, progress=progress)
-        if progress:
-            sys.stderr.write("\n")
+        try:
+            res = explore(model, max_depth=max_depth, progress=progress)
+        finally:
+            finish(progress)
         result.timings["explore"] = time.monotonic() - t0
         result.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
         result.invariants += verdicts(model, res, max_depth)
@@ -295,7 +292,7 @@ def _cmd_verify(args: Any) -> int:
         raise UsageError("--engines: the smt engine is not available yet (memhp prove is a later issue)")
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
-                        _progress(sys.stderr.isatty() and not args.json))
+                        for_command(args.json))
     files = write_reports(result, args.out)
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
@@ -335,10 +332,13 @@ def _cmd_explore(args: Any) -> int:
         model: Any = SpecModel(w)
     else:
         model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
-    res = explore(model, max_depth=args.max_depth,
-                  progress=_progress(sys.stderr.isatty() and not args.json))
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\n")
+    if args.graph:
+        _graph(model, args)
+    progress = for_command(args.json)
+    try:
+        res = explore(model, max_depth=args.max_depth, progress=progress)
+    finally:
+        finish(progress)
     r = RunResult("explore", w.profile, w.name)
     r.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
     r.timings["explore"] = res.seconds
@@ -360,11 +360,28 @@ def _cmd_explore(args: Any) -> int:
     return r.exit
 
 
-def _cmd_replay(args: Any) -> int:
-    from checker.model import MirrorModel, SpecModel, load_impl
-    from checker.traces import Trace, replay
+def _graph(model: Any, args: Any) -> None:
+    """--graph: the state graph, built before the exploration so that a world too big for a
+    picture is refused at once, and written whole or not at all."""
+    from pathlib import Path
 
-    trace = Trace.load(args.file)
+    from checker import stategraph
+
+    if Path(args.graph).suffix.lower() not in stategraph.SUFFIXES:
+        raise UsageError(f"{args.graph}: --graph writes {', '.join(stategraph.SUFFIXES)}")
+    g = stategraph.build(model, args.graph_limit or stategraph.DEFAULT_LIMIT, args.max_depth)
+    how = stategraph.write(g, args.graph)
+    if not args.json:
+        print(f"state graph: {g.number_of_nodes():,} states, {g.number_of_edges():,} edges, "
+              f"{len(stategraph.components(g))} strongly connected components -> {args.graph} ({how})")
+
+
+def _cmd_replay(args: Any) -> int:
+    from checker.formats import load
+    from checker.model import MirrorModel, SpecModel, load_impl
+    from checker.traces import replay
+
+    trace = load(args.file)
     if (args.profile or trace.profile) not in PROFILES:
         raise UsageError(f"{args.file}: unknown profile {trace.profile!r} (expected one of {', '.join(PROFILES)})")
     w = trace.world.with_profile(args.profile or trace.profile)
@@ -385,14 +402,34 @@ def _cmd_replay(args: Any) -> int:
 
 
 def _cmd_trace(args: Any) -> int:
-    from checker.traces import Trace
+    from checker.formats import load, render
 
-    trace = Trace.load(args.file)
-    if args.format == "json":
-        print(json.dumps(trace.to_json(), indent=1))
-    else:
-        print(trace.text())
+    trace = load(args.file)
+    text = render(trace, args.format, args.file)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    _write_output(args.output, args.file, text, executable=args.format == "shell")
     return EXIT_OK
+
+
+def _write_output(out: str, source: str, text: str, executable: bool = False) -> None:
+    """Write ``text`` to ``out`` whole (a temporary file renamed over it), never over ``source``."""
+    import os
+    from pathlib import Path
+
+    dest = Path(out)
+    if dest.exists() and dest.resolve() == Path(source).resolve():
+        raise UsageError(f"{out}: is the input trace; give -o another file")
+    tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text)
+        if executable:
+            tmp.chmod(0o755)
+        os.replace(tmp, dest)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"{out}: cannot write ({e.strerror})") from None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,113 @@
+"""Trace formats (design.md section 5): a registry of renderers and readers.
+
+``memhp trace FILE --format NAME`` renders a Trace in one of :data:`FORMATS`; :func:`load`
+reads a trace back from any file memhp wrote: ``memhp-trace/1`` JSON, ITF JSON, or a Markdown
+report or shell reproducer (both embed the ``memhp-trace/1`` JSON). Every format keeps enough to
+rebuild the Trace, so what is read back replays through the model like the original.
+
+Leaves out: guessing traces from other tools' ITF files (an ITF file must carry memhp's world
+in its ``#meta``), and formats that cannot be read back (pictures).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from checker.traces import Trace
+from spec.errors import TraceError
+
+
+def _text(trace: Trace, source: str) -> str:
+    return trace.text() + "\n"
+
+
+def _json(trace: Trace, source: str) -> str:
+    return json.dumps(trace.to_json(), indent=1) + "\n"
+
+
+def _itf(trace: Trace, source: str) -> str:
+    from checker.formats import itf
+
+    return itf.render(trace, source)
+
+
+def _markdown(trace: Trace, source: str) -> str:
+    from checker.formats import markdown
+
+    return markdown.render(trace)
+
+
+def _shell(trace: Trace, source: str) -> str:
+    from checker.formats import shell
+
+    return shell.render(trace)
+
+
+#: format name -> renderer (the Trace and where it came from, for messages -> the file's text).
+FORMATS: dict[str, Callable[[Trace, str], str]] = {
+    "text": _text,
+    "json": _json,
+    "itf": _itf,
+    "markdown": _markdown,
+    "shell": _shell,
+}
+
+
+def render(trace: Trace, fmt: str, source: str = "<trace>") -> str:
+    """``trace`` in format ``fmt`` (a key of :data:`FORMATS`); ``source`` names the trace in
+    error messages."""
+    if fmt not in FORMATS:
+        raise TraceError(f"unknown trace format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    return FORMATS[fmt](trace, source)
+
+
+def parse(text: str, source: str = "<trace>") -> Trace:
+    """A Trace from the text of a file in any readable format, recognised by its content."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            data: Any = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise TraceError(f"{source}: not valid JSON ({e})") from None
+        if isinstance(data, dict) and "states" in data and "vars" in data:
+            from checker.formats import itf
+
+            return itf.from_json(data, source)
+        return Trace.from_json(data, source)
+    from checker.formats import markdown, shell
+
+    if shell.MARK_BEGIN in text:
+        return shell.parse(text, source)
+    if markdown.MARK in text:
+        return markdown.parse(text, source)
+    raise TraceError(f"{source}: not a trace memhp can read (expected memhp-trace/1 or ITF JSON, "
+                     f"or a Markdown or shell file written by memhp trace)")
+
+
+def load(path: str | Path) -> Trace:
+    """Read the trace in ``path`` (any readable format)."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise TraceError(f"{p}: cannot read the trace ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise TraceError(f"{p}: not a text file ({e.reason})") from None
+    return parse(text, str(p))
+
+
+def embedded_json(trace: Trace) -> str:
+    """The ``memhp-trace/1`` JSON that Markdown and shell files embed (short lines, so that a
+    mail client does not wrap them)."""
+    return json.dumps(trace.to_json(), indent=1)
+
+
+def from_embedded(body: str, source: str) -> Trace:
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as e:
+        raise TraceError(f"{source}: the embedded memhp-trace/1 JSON is damaged ({e})") from None
+    return Trace.from_json(data, source)
