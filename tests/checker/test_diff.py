@@ -127,6 +127,7 @@ def test_cli_json_and_markdown(tmp_path, capsys) -> None:  # type: ignore[no-unt
     assert "blocks with holes (B9)" in data["documented"]
     text = md.read_text()
     assert text.startswith("## memhp diff v4.15 v5.6") and "| what | A | B | op | trace | change |" in text
+    assert "```mermaid\nsequenceDiagram" in text  # each documented change drawn, both sides
 
 
 @pytest.mark.parametrize("argv,msg", [

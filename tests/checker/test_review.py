@@ -28,6 +28,7 @@ def test_a_bug_is_reported_with_its_trace_in_json_and_markdown(tmp_path, capsys)
     assert [b["invariant"] for b in data["broken"]] == ["alloc_cancel_offline"]
     text = md.read_text()
     assert "**Verdict: breaks promises.**" in text and "alloc_cancel_offline" in text
+    assert "```mermaid\nsequenceDiagram" in text
     assert "MEM_CANCEL_OFFLINE" in text
 
 
