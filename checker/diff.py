@@ -35,32 +35,21 @@ between lock models and are not observable from userspace or a callback.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterator
+from typing import Any, Hashable
 
-from checker.traces import Trace, TraceStep, node_changes
-from spec.actions import Action, NotifierCall, Observation, errno_name
-from spec.errors import ActionError, MemhpError
+from checker.review.compare import _gen, _show, compare_runs, iter_aspects, op_label, tag
+from checker.review.runs import OpRun, replay_ops, run_ops, start_actions
+from checker.traces import Trace, TraceStep
+from spec.actions import Action
+
+__all__ = ["ASPECTS", "DEFAULT_DEPTH", "Difference", "DiffResult", "OpRun", "diff_models",
+           "iter_aspects", "replay_ops", "run_ops", "start_actions", "compare_runs", "op_label",
+           "tag"]
 
 ASPECTS = ("boot", "alphabet", "outcome", "ret", "events", "order", "args", "allocatable",
            "callback_ret", "node_state", "sysfs")
-
-
-@dataclass(frozen=True)
-class OpRun:
-    """One operation run to completion on one model from a quiescent state."""
-
-    start: Action
-    choices: tuple[str, ...]
-    steps: tuple[tuple[Action, Observation], ...]
-    post: Any
-    ret: int | None
-    calls: tuple[NotifierCall, ...]
-    node: tuple[str, ...]
-    sysfs: tuple[tuple[str, Any], ...]  # (path, new value or None when removed)
-    machines: tuple[Any, ...] = ()  # the Machine before the operation and after each step
 
 
 @dataclass
@@ -125,183 +114,6 @@ class DiffResult:
                 if t not in seen:
                     seen.append(t)
         return seen
-
-
-# --- running one operation ---------------------------------------------------------------
-
-def _thread_steps(model: Any, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
-    """Every next step of ``thread`` (one per choice the step offers)."""
-    if getattr(model, "spec", None) is not None:
-        return _spec_thread_steps(model, state, thread)
-    k = model._replay(state.path)
-    obs = k.apply(Action("step", thread=thread), first_choice=True)
-    a = Action("step", thread=thread, choice=k.last_choice)
-    out = [(a, model._state(k, state, a, obs), obs)]
-    for c in (k.last_options or ())[1:]:
-        a2 = Action("step", thread=thread, choice=c)
-        s2, o2 = model.step(state, a2)
-        out.append((a2, s2, o2))
-    return out
-
-
-def _spec_thread_steps(model: Any, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
-    sp = model.spec
-    try:
-        s1, o1 = sp.step(state, Action("step", thread=thread))
-        return [(Action("step", thread=thread), s1, o1)]
-    except ActionError as e:
-        opts = _options(str(e))
-        if opts is None:
-            raise
-    return [(a, *sp.step(state, a)) for a in (Action("step", thread=thread, choice=c) for c in opts)]
-
-
-_OPTS = re.compile(r"needs a choice among \[(.*)\]$")
-
-
-def _options(message: str) -> list[str] | None:
-    m = _OPTS.search(message)
-    if m is None:
-        return None
-    return [x.strip().strip("'\"") for x in m.group(1).split(",")]
-
-
-def start_actions(model: Any, state: Any) -> list[Action]:
-    """Operations that can start in ``state`` on the first writer and the firmware."""
-    spec = getattr(model, "spec", None)
-    if spec is not None:
-        acts = spec.start_actions(state)
-    else:
-        acts = model._replay(state.path).start_actions()
-    first = model.world.writer_threads()[:1]
-    return [a for a in acts if a.kind in ("hotadd", "hotremove", "read") or a.thread in first]
-
-
-def run_ops(model: Any, state: Any, start: Action, view0: Any) -> list[OpRun]:
-    """``start`` run to completion under every choice sequence."""
-    out: list[OpRun] = []
-    s1, o1 = model.step(state, start)
-    pre_m = model.machine(state)
-    stack: list[tuple[Any, tuple[str, ...], tuple[tuple[Action, Observation], ...], tuple[Any, ...]]] = [
-        (s1, (), ((start, o1),), (pre_m, model.machine(s1)))]
-    while stack:
-        s, choices, steps, machines = stack.pop()
-        last = steps[-1][1]
-        if last.ret is not None or start.kind == "read":
-            calls = tuple(c for _, o in steps for c in o.calls)
-            post_m = model.machine(s)
-            view1 = model.view(s)
-            changed = tuple(sorted((p, view1.get(p)) for p in set(view0) | set(view1)
-                                   if view0.get(p) != view1.get(p)))
-            out.append(OpRun(start, choices, steps, s, last.ret, calls,
-                             tuple(node_changes(pre_m, post_m)), changed, machines))
-            continue
-        if len(steps) > 400:
-            raise MemhpError(f"{start.label()}: the operation did not return within 400 steps")
-        for a, s2, o2 in _thread_steps(model, s, start.thread or ""):
-            stack.append((s2, choices + ((a.choice,) if a.choice is not None else ()),
-                          steps + ((a, o2),), machines + (model.machine(s2),)))
-    out.sort(key=lambda r: r.choices)
-    return out
-
-
-# --- comparing two runs --------------------------------------------------------------------
-
-def _gen(text: str) -> str:
-    return re.sub(r"memory\d+", "memory*", text)
-
-
-def op_label(a: Action) -> str:
-    if a.kind == "write":
-        return f"echo {(a.text or b'').decode('utf-8', 'replace')!r} > memory*/{a.file}"
-    if a.kind == "read":
-        return f"cat memory*/{a.file}"
-    return f"firmware {a.kind} memory*"
-
-
-def _ret(r: int | None) -> str:
-    return "-" if r is None else errno_name(r)
-
-
-def _events(calls: tuple[NotifierCall, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    for c in calls:
-        if not out or out[-1] != c.event:
-            out.append(c.event)
-    return tuple(out)
-
-
-def compare_runs(ra: OpRun, rb: OpRun) -> list[tuple[str, tuple[Any, ...], str, str, str]]:
-    """The aspects in which two runs of the same operation differ:
-    (aspect, key, summary, what A shows, what B shows)."""
-    label = op_label(ra.start)
-    out = []
-    if ra.ret != rb.ret:
-        out.append(("ret", (label, _ret(ra.ret), _ret(rb.ret)), f"{label} returns differently",
-                    _ret(ra.ret), _ret(rb.ret)))
-    ca = tuple((c.event, c.callback) for c in ra.calls)
-    cb = tuple((c.event, c.callback) for c in rb.calls)
-    if ca != cb:
-        ea, eb = _events(ra.calls), _events(rb.calls)
-        if sorted(ca) == sorted(cb):
-            out.append(("order", (label, ea, eb), f"{label}: the same events in another order",
-                        " ".join(ea), " ".join(eb)))
-        else:
-            if ea != eb:
-                out.append(("events", (label, ea, eb), f"{label}: different notifier events",
-                            " ".join(ea) or "(none)", " ".join(eb) or "(none)"))
-            else:
-                out.append(("events", (label, ea, "callbacks"), f"{label}: {' '.join(ea)} reach "
-                            "other callbacks", ", ".join(f"{e}->{c}" for e, c in ca),
-                            ", ".join(f"{e}->{c}" for e, c in cb)))
-    for x, y in _common_calls(ra.calls, rb.calls):
-        for fld in ("status_change_nid", "status_change_nid_normal", "start_pfn", "nr_pages"):
-            vx, vy = getattr(x, fld), getattr(y, fld)
-            if vx != vy:
-                out.append(("args", (fld, x.event, vx is None, vy is None),
-                            f"{x.event}: {fld} differs", f"{fld}={'absent' if vx is None else vx}",
-                            f"{fld}={'absent' if vy is None else vy}"))
-        if x.allocatable != y.allocatable:
-            out.append(("allocatable", (x.event, x.allocatable, y.allocatable),
-                        f"{x.event}: pages {'allocatable' if x.allocatable else 'not allocatable'}"
-                        f" in A, {'allocatable' if y.allocatable else 'not allocatable'} in B",
-                        f"alloc={'y' if x.allocatable else 'n'}", f"alloc={'y' if y.allocatable else 'n'}"))
-        if x.ret != y.ret:
-            out.append(("callback_ret", (x.event, x.callback, x.ret, y.ret),
-                        f"{x.event}->{x.callback} answers differently", f"{x.ret:#x}", f"{y.ret:#x}"))
-    if ra.node != rb.node:
-        na, nb = " ".join(ra.node) or "(no change)", " ".join(rb.node) or "(no change)"
-        out.append(("node_state", (label, na, nb), f"{label}: node states change differently", na, nb))
-    da, db = dict(ra.sysfs), dict(rb.sysfs)
-    for path in sorted(set(da) | set(db)):
-        if da.get(path, "-") != db.get(path, "-"):
-            g = _gen(path)
-            out.append(("sysfs", (g,), f"{g} changes differently",
-                        _show(da.get(path, "(unchanged)")), _show(db.get(path, "(unchanged)"))))
-    return out
-
-
-def _common_calls(xs: tuple[NotifierCall, ...], ys: tuple[NotifierCall, ...]
-                  ) -> list[tuple[NotifierCall, NotifierCall]]:
-    """Calls of the same event to the same callback (the n-th such call on each side)."""
-    def index(calls: tuple[NotifierCall, ...]) -> dict[tuple[str, str, int], NotifierCall]:
-        seen: dict[tuple[str, str], int] = {}
-        out = {}
-        for c in calls:
-            n = seen.get((c.event, c.callback), 0)
-            seen[(c.event, c.callback)] = n + 1
-            out[(c.event, c.callback, n)] = c
-        return out
-    ix, iy = index(xs), index(ys)
-    return [(ix[k], iy[k]) for k in ix if k in iy]
-
-
-def _show(v: Any) -> str:
-    if v is None:
-        return "(removed)"
-    if isinstance(v, tuple):
-        return "-> " + str(v[1])
-    return repr(v)
 
 
 # --- the product exploration ---------------------------------------------------------------
@@ -567,65 +379,3 @@ def _boot(ma: Any, mb: Any, sa: Any, sb: Any, found: dict[tuple[Any, ...], Diffe
                                                          _show(va[p]), _show(vb[p]))
 
 
-# --- naming the documented changes ---------------------------------------------------------
-
-def tag(d: Difference, world: Any) -> list[str]:
-    """Which change of facts.md section 7 a difference shows (a difference may show none)."""
-    tags = []
-    text = " ".join(str(x) for x in d.key) + " " + d.a + " " + d.b
-    last = d.ops[-1][0] if d.ops else None
-    if "N_HIGH_MEMORY" in text or "N_MEMORY" in text or "has_memory" in text or (
-            d.aspect == "node_state"):
-        tags.append("node-state flags (B1)")
-    if "status_change_nid_normal" in text:
-        tags.append("status_change_nid_normal (B1)")
-    if ("online_kernel" in text or "online_movable" in text) and "NODE_" not in text:
-        tags.append("online_kernel / online_movable (B1)")
-    if d.aspect == "outcome" and "-EAGAIN" in text:
-        tags.append("offline timeout (B5)")
-    if d.aspect == "allocatable" and "MEM_CANCEL_OFFLINE" in text:
-        tags.append("order of MEM_CANCEL_OFFLINE and undo_isolate_page_range (B16)")
-    if last is not None and last.block is not None and d.aspect not in ("boot",):
-        spec = next((b for b in world.blocks if b.id == last.block), None)
-        if spec is not None and spec.hole_pages and (
-                (last.kind == "write" and last.text and last.text.startswith(b"off"))
-                or (last.kind == "write" and last.file == "online" and last.text == b"0")):
-            tags.append("blocks with holes (B9)")
-    if "NODE_" in text:
-        tags.append("NUMA node notifier (B15)")
-    if d.aspect == "ret" and {d.a, d.b} == {"1", "-EINVAL"}:
-        tags.append("already in that state: 1 vs -EINVAL (B3)")
-    if "removable" in text:
-        tags.append("removable (B10)")
-    if "end_phys_index" in text:
-        tags.append("end_phys_index removed (3.16)")
-    if d.aspect == "alphabet" and "/online" in text:
-        tags.append("generic online attribute (B2)")
-    if last is not None and last.kind == "write" and last.file == "state" and last.text in (
-            b"o", b"bogus", b"online\n"):
-        tags.append("parsing: strncmp prefix vs sysfs_streq (4.3)")
-    if last is not None and last.kind == "hotremove" and d.aspect in ("ret", "events", "sysfs"):
-        tags.append("ACPI eject: offline_pages only (3.4) vs offline and remove (3.9+)")
-    return tags
-
-
-def replay_ops(model: Any, ops: list[tuple[Action, tuple[str, ...]]]) -> list[OpRun]:
-    """Run ``ops`` (start action, exact choice sequence) one after the other."""
-    s = model.initial()[0]
-    out = []
-    for start, choices in ops:
-        runs = run_ops(model, s, start, model.view(s))
-        match = [r for r in runs if r.choices == tuple(choices)]
-        if not match:
-            raise ActionError(f"{start.label()} with choices {list(choices)} is not possible on "
-                              f"{model.name}")
-        run = match[0]
-        out.append(run)
-        s = run.post
-    return out
-
-
-def iter_aspects(ra: list[OpRun], rb: list[OpRun]) -> Iterator[set[tuple[Any, ...]]]:
-    """For each operation of two replays, the difference keys it shows."""
-    for x, y in zip(ra, rb):
-        yield {(asp,) + k for asp, k, *_ in compare_runs(x, y)}

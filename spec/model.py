@@ -7,8 +7,11 @@ CANCEL_* to the whole chain; the offline retry loop's outcomes (-EBUSY, -EINTR, 
 isolation; node states; SLUB's per-node structures; the locks of each profile. The cuts between
 steps follow ``spec/STEPS.md``; the kernel mirror (``spec.kernel``) follows the same cuts.
 
-Leaves out: the ``probe`` file (absent on x86), memmap_on_memory, MEM_PREPARE_ONLINE, the node
-notifier (6.17), kswapd/kcompactd, and page-level state (pages of a block move together).
+Profiles v3.4 and v6.1, and the later rows of facts.md section 8 (v3.8, v4.15, v5.6, v6.17 with
+the NUMA node notifier; their own steps are in spec.model_later).
+
+Leaves out: the ``probe`` file (absent on x86), memmap_on_memory, MEM_PREPARE_ONLINE,
+kswapd/kcompactd, and page-level state (pages of a block move together).
 
 ``Spec(world, profile)`` holds only the (immutable) world and profile; ``initial``, ``enabled``,
 ``step`` and ``successors`` never mutate their inputs.
@@ -39,6 +42,7 @@ from spec.state import (
     KERNEL_ZONES, PAGES_ISOLATED, PAGES_ONLINE, PAGES_RESERVED, Block, Machine, Op, State,
     evolve, initial_state, node_zone_pages, thread_names,
 )
+from spec.model_later import LaterProfiles
 from spec.sysfs import render, zone_for_online
 
 __all__ = ["Spec", "write"]
@@ -131,7 +135,7 @@ class _Tx:
         return State(self.machine(), tuple(self.threads)), obs
 
 
-class Spec:
+class Spec(LaterProfiles):
     """The pure transition system of one profile on one world."""
 
     def __init__(self, world: World, profile: Profile) -> None:
@@ -450,27 +454,6 @@ class Spec:
             tx.upd(arg=(self.world.start_pfn(spec.id), self.world.pages_per_block, nid, None))
         self._start_chain(tx, "MEM_GOING_ONLINE", "on_after_going")
 
-    def _zone_shift(self, tx: _Tx) -> bool:
-        """3.8 online_pages(): ONLINE_MOVABLE on a ZONE_NORMAL range calls
-        move_pfn_range_right(Normal, Movable), which needs the range at the right edge of the
-        node's ZONE_NORMAL; ONLINE_KERNEL on a ZONE_MOVABLE range calls move_pfn_range_left,
-        which needs it at the left edge of ZONE_MOVABLE. Returns False when the move fails."""
-        op = tx.op
-        assert op is not None
-        spec, zones = self.world.blocks[op.block], tx.blk(op.block).zones
-        if op.online_type == "online_movable" and zones == ("Normal",):
-            frm, to, later = "Normal", "Movable", True
-        elif op.online_type == "online_kernel" and zones == ("Movable",):
-            frm, to, later = "Movable", "Normal", False
-        else:
-            return True
-        for s2, b2 in zip(self.world.blocks, tx.blocks):
-            if (s2.node == spec.node and b2.registered and frm in b2.zones
-                    and (s2.id > spec.id if later else s2.id < spec.id)):
-                return False
-        tx.setb(op.block, zones=(to,))
-        return True
-
     def _h_on_after_going(self, tx: _Tx) -> None:
         op = tx.op
         assert op is not None
@@ -515,41 +498,6 @@ class Spec:
             self._start_chain(tx, "NODE_ADDED_FIRST_MEMORY", "on_mem_online")
         else:
             self._start_chain(tx, "MEM_ONLINE", "on61_ok_tail")
-
-    # --- 6.17 node notifier ----------------------------------------------------------------
-    def _h_on_mem_online(self, tx: _Tx) -> None:
-        self._start_chain(tx, "MEM_ONLINE", "on61_ok_tail")
-
-    def _h_on_node_cancel(self, tx: _Tx) -> None:
-        self._start_chain(tx, "NODE_CANCEL_ADDING_FIRST_MEMORY", "on61_fail_tail")
-
-    def _h_on_node_going(self, tx: _Tx) -> None:
-        """6.17 online_pages() after NODE_ADDING_FIRST_MEMORY: failed_addition sends
-        MEM_CANCEL_ONLINE (never preceded by GOING_ONLINE here), then the node's cancel."""
-        op = tx.op
-        assert op is not None
-        err = notifier_to_errno(op.chain_ret)
-        if err:
-            tx.upd(ret=err)
-            self._start_chain(tx, "MEM_CANCEL_ONLINE", "on_node_cancel")
-            return
-        self._start_chain(tx, "MEM_GOING_ONLINE", "on_after_going")
-
-    def _h_off_node_going(self, tx: _Tx) -> None:
-        op = tx.op
-        assert op is not None
-        err = notifier_to_errno(op.chain_ret)
-        if err:
-            tx.upd(ret=err)
-            self._h_off_failed(tx)
-            return
-        self._start_chain(tx, "MEM_GOING_OFFLINE", "off_after_going")
-
-    def _h_off_node_cancel(self, tx: _Tx) -> None:
-        self._start_chain(tx, "NODE_CANCEL_REMOVING_LAST_MEMORY", "off61_fail_tail")
-
-    def _h_off_mem_offline(self, tx: _Tx) -> None:
-        self._start_chain(tx, "MEM_OFFLINE", "off61_ok_tail")
 
     def _h_on_unlock_hp(self, tx: _Tx) -> None:
         tx.unlock("mem_hotplug_mutex", "ws_finish")
@@ -645,11 +593,6 @@ class Spec:
             if self.profile.node_chain and tx.op.arg[2] >= 0:
                 cont = "off_node_cancel"
             self._start_chain(tx, "MEM_CANCEL_OFFLINE", cont)
-
-    def _h_off61_undo_tail(self, tx: _Tx) -> None:
-        """4.15: undo_isolate_page_range() after MEM_CANCEL_OFFLINE, then the common tail."""
-        self._undo_isolation(tx)
-        self._h_off61_fail_tail(tx)
 
     def _undo_isolation(self, tx: _Tx) -> None:
         assert tx.op is not None
