@@ -168,9 +168,14 @@ def review(impl_name: str, impl: types.ModuleType, against: Profile, world: Worl
 
 def _lockstep(r: ReviewResult, w: World, impl: types.ModuleType, budget: str, seed: int,
               known: set[tuple[str, str]]) -> None:
-    from checker.stateful import run_stateful
+    from hypothesis import settings
 
-    sr = run_stateful(w, impl, profile=budget, expected=frozenset(known), seed=seed)
+    from checker.stateful import PROFILES, run_stateful
+
+    # no example database: a patch's failures must not be replayed into other runs of the
+    # lockstep machine (the unmodified mirror's, another patch's)
+    sets = settings(PROFILES[budget], database=None)
+    sr = run_stateful(w, impl, profile=sets, expected=frozenset(known), seed=seed)
     if sr.failure is None:
         r.lockstep = f"agrees with the {w.profile} spec ({sr.bound})"
     elif sr.failure == "lockstep":
