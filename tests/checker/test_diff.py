@@ -11,7 +11,7 @@ from functools import lru_cache
 import pytest
 
 from checker.cli import main
-from checker.diff import DiffResult, diff_models, iter_aspects, replay_ops, run_ops
+from checker.diff import DEFAULT_DEPTH, DiffResult, diff_models, iter_aspects, replay_ops, run_ops
 from checker.model import SpecModel
 from checker.schemas import validate
 from checker.traces import replay
@@ -26,10 +26,10 @@ REQUIRED = {  # the issue's list, as the diff names them
 
 
 @lru_cache(maxsize=None)
-def _diff(a: str, b: str, world: str = "default") -> tuple[DiffResult, float]:
-    w = builtin_world(world)
+def _diff(a: str, b: str, depth: int = DEFAULT_DEPTH) -> tuple[DiffResult, float]:
+    w = builtin_world("default")
     t0 = time.monotonic()
-    r = diff_models(SpecModel(w, get_profile(a)), SpecModel(w, get_profile(b)))
+    r = diff_models(SpecModel(w, get_profile(a)), SpecModel(w, get_profile(b)), depth)
     return r, time.monotonic() - t0
 
 
@@ -90,18 +90,18 @@ def test_every_v34_v61_trace_parts_the_profiles_where_it_says() -> None:
     ("v6.1", "v6.17", {"NUMA node notifier (B15)"}),
 ])
 def test_each_profile_shows_its_change(a: str, b: str, tags: set[str]) -> None:
-    r, _ = _diff(a, b)
+    r, _ = _diff(a, b, 3)  # three operations reach every change listed (hot-add, online, offline)
     assert tags <= set(r.tags())
     _replay_both(r, a, b)
 
 
 def test_v5_6_and_v6_1_differ_only_in_removable() -> None:
-    r, _ = _diff("v5.6", "v6.1")
+    r, _ = _diff("v5.6", "v6.1", 3)
     assert [d.summary for d in r.differences] == ["memory/memory*/removable reads differently at boot"]
 
 
 def test_v6_17_node_events_and_their_order() -> None:
-    r, _ = _diff("v6.1", "v6.17")
+    r, _ = _diff("v6.1", "v6.17", 3)
     ev = {(d.a, d.b) for d in r.differences if d.aspect == "events"}
     assert ("MEM_GOING_ONLINE MEM_ONLINE",
             "NODE_ADDING_FIRST_MEMORY MEM_GOING_ONLINE NODE_ADDED_FIRST_MEMORY MEM_ONLINE") in ev or any(
