@@ -105,11 +105,9 @@ def load_patch(spec: str) -> types.ModuleType:
 
 def overrides(impl: types.ModuleType, profile: str) -> list[str]:
     """The mirror functions the patch replaces; a patch that replaces none is an error."""
-    from spec.kernel import driver
+    from spec.kernel.driver import mirror_function_names
 
-    base: set[str] = set()
-    for mod in driver._SHARED + tuple(driver._VERSIONS[profile].MODULES):
-        base |= set(driver._functions(mod))
+    base = mirror_function_names(profile)
     mine = [n for n, f in vars(impl).items()
             if inspect.isfunction(f) and f.__module__ == impl.__name__]
     unknown = sorted(n for n in mine if n not in base)

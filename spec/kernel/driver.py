@@ -34,6 +34,14 @@ def has_mirror(profile: str) -> bool:
     return profile in _VERSIONS
 
 
+def mirror_function_names(profile: str) -> frozenset[str]:
+    """The names of the mirror functions of ``profile`` a patched module may replace."""
+    names: set[str] = set()
+    for mod in _SHARED + tuple(_VERSIONS[profile].MODULES):
+        names |= set(_functions(mod))
+    return frozenset(names)
+
+
 def _functions(mod: types.ModuleType) -> dict[str, Any]:
     return {name: f for name, f in vars(mod).items()
             if inspect.isfunction(f) and f.__module__ == mod.__name__}
