@@ -66,3 +66,20 @@ def test_profiles_without_a_mirror_are_refused(capsys) -> None:  # type: ignore[
     code = main(["review", "--impl", str(PATCHES / "same_as_base.py"), "--against", "v6.17",
                  "--world", SMALL, "--budget", "none"])
     assert code == 2 and "renders v3.4, v6.1 only" in capsys.readouterr().err
+
+
+def test_a_patched_copy_of_a_whole_mirror_file(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A copy of spec/kernel/v6_1/memory_hotplug.py with the 3.4 order of CANCEL and undo."""
+    src = (HERE.parents[1] / "spec" / "kernel" / "v6_1" / "memory_hotplug.py").read_text()
+    old = ("    k.fn.undo_isolate_page_range(k, start_pfn, end_pfn)\n"
+           "    yield from k.fn.memory_notify(k, MEM_CANCEL_OFFLINE, arg)\n")
+    assert src.count(old) == 1
+    patch = tmp_path / "memory_hotplug.py"
+    patch.write_text(src.replace(old, "    yield from k.fn.memory_notify(k, MEM_CANCEL_OFFLINE, arg)\n"
+                                      "    k.fn.undo_isolate_page_range(k, start_pfn, end_pfn)\n"))
+    code = main(["review", "--impl", str(patch), "--against", "v6.1", "--world", SMALL,
+                 "--ops", "2", "--budget", "none", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and "offline_pages" in data["overrides"]
+    assert [(b["invariant"], b["cause"]) for b in data["broken"]] == [
+        ("alloc_cancel_offline", "offline:MEM_CANCEL_OFFLINE")]
