@@ -114,13 +114,14 @@ def _detail(d: Difference, r: DiffResult, tags: list[str], diagram: Diagram | No
     out = [f"{'#' * level} {', '.join(tags)}", "", f"{d.summary}: A shows {d.a}, B shows {d.b} "
            f"(operation {d.step}; they part at step {d.part_a} of A's trace and step {d.part_b} "
            f"of B's).", ""]
-    for side, name, tr in (("A", r.a, d.trace_a), ("B", r.b, d.trace_b)):
+    for side, name, tr, part in (("A", r.a, d.trace_a, d.part_a), ("B", r.b, d.trace_b, d.part_b)):
         assert tr is not None
-        out.append(f"{side} ({name}):")
-        out.append("")
+        # folded, so that the page stays one page in a mail client or a pull request
+        out += ["<details>", f"<summary>{side} ({name}): {len(tr)} steps, parting at step {part}"
+                "</summary>", ""]
         if diagram is not None:
             out += ["```mermaid", diagram(tr).rstrip(), "```", ""]
-        out += ["```", "\n".join(tr.text().splitlines()[1:]), "```", ""]
+        out += ["```", "\n".join(tr.text().splitlines()[1:]), "```", "", "</details>", ""]
     return "\n".join(out)
 
 
