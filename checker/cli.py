@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
                    ".png or .graphml")
     e.add_argument("--graph-limit", type=int, default=None,
                    help="the most states --graph draws (default 5000)")
+    e.add_argument("--from-snapshot", metavar="FILE",
+                   help="start from the machine a snapshot (memhp snapshot) shows, instead of --world")
+    e.add_argument("--no-symmetry", action="store_true",
+                   help="explore every state, not one per symmetry orbit (spin-bench worlds)")
 
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
     r.add_argument("file")
@@ -103,6 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _world(args: Any) -> Any:
+    from checker.bench.world import is_bench_name
+
+    if is_bench_name(args.world):
+        raise UsageError(f"{args.world}: a spin-bench world has no kernel profile; run it with "
+                         f"`memhp explore --world {args.world}` or export it with `memhp export promela`")
     w = resolve_world(args.world)
     if getattr(args, "profile", None):
         w = w.with_profile(args.profile)
@@ -281,7 +290,7 @@ def _cmd_verify(args: Any) -> int:
         for name in BUILTIN:
             w = resolve_world(name)
             print(f"{name:12} {w.profile:5} {w.description.splitlines()[0] if w.description else ''}")
-        print("spin-bench:B=..,N=..,K=..,W=..  (the SPIN peer benchmark; not yet available)")
+        print("spin-bench:B=..,N=..,K=..,W=..  (the SPIN peer benchmark: memhp explore, memhp export promela)")
         return EXIT_OK
     w = _world(args)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -324,10 +333,20 @@ def _summary(r: RunResult) -> None:
 def _cmd_explore(args: Any) -> int:
     from pathlib import Path
 
+    from checker.bench.world import is_bench_name
     from checker.explore import explore, verdicts
     from checker.model import MirrorModel, SpecModel, load_impl
 
-    w = _world(args)
+    if is_bench_name(args.world or ""):
+        from checker.bench.run import run_explore
+
+        return run_explore(args, for_command(args.json))
+    if args.from_snapshot:
+        from checker.audit.world import world_from_snapshot
+
+        w = world_from_snapshot(args.from_snapshot, args.profile)
+    else:
+        w = _world(args)
     if not args.impl:
         model: Any = SpecModel(w)
     else:

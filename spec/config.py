@@ -223,8 +223,8 @@ def _validate(w: World) -> None:
             raise bad(f"{key}.boot", f"expected one of {BOOT_STATES}, got {b.boot!r}")
         if any(z not in ZONES for z in b.zones):
             raise bad(f"{key}.zones", f"expected zones among {ZONES}, got {list(b.zones)}")
-        if b.boot != "absent" and not b.zones:
-            raise bad(f"{key}.zones", "a block present at boot needs its zone(s)")
+        if b.boot == "online" and not b.zones:  # an offline 6.1 block gets its zone at online
+            raise bad(f"{key}.zones", "a block online at boot needs its zone(s)")
         if b.boot == "absent" and not b.hotplug:
             raise bad(f"{key}.hotplug", "a block absent at boot must be hot-pluggable")
         if any(not 0 <= s < w.sections_per_block for s in b.missing_sections):

@@ -112,3 +112,27 @@ def check_sysfs(w: World, p: Profile, m: Machine, view: View,
                                    f"{path} points to {value[1]}, which does not exist"))
             elif view.get(f"node/{parts[2]}/{parts[1]}") is None:
                 v.append(Violation("sysfs_links", "link", f"{path} has no node link"))
+    _audit_view(w, p, view, v)
+
+
+def _audit_view(w: World, p: Profile, view: View, v: list["Violation"]) -> None:
+    """One audit for both worlds: the structural audit a real machine's tree gets
+    (:mod:`spec.audit`) judges the view of every quiescent state too.
+
+    The node-mask rules compare the masks with the blocks' states, two facts the state
+    invariants judge directly on the machine (node_state, state_matches_memory); when those
+    already fail in this state, the mask finding is their consequence and is not reported
+    twice. Every other finding is reported under its rule's invariant and cause."""
+    from spec.audit import AUDIT_PROFILES, MASK_RULES, audit
+    from spec.invariants import Violation
+
+    profile = AUDIT_PROFILES.get(p.name)
+    if profile is None:
+        return
+    direct = {x.invariant for x in v}
+    explained = bool(direct & {"node_state", "state_matches_memory"})
+    for f in audit(view, profile, section_size=w.section_size_mib << 20):
+        if f.severity != "violation" or (explained and f.rule in MASK_RULES):
+            continue
+        v.append(Violation(f.invariant, f.cause, f"audit [{f.rule}] {', '.join(f.files)}: "
+                           f"expected {f.expected}; found {f.found}"))

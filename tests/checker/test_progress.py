@@ -88,20 +88,31 @@ def test_rss_is_this_process() -> None:
     assert n is not None and 1 << 20 < n < 64 << 30
 
 
-def test_explore_draws_progress_on_a_terminal(monkeypatch, capsys) -> None:
-    """A run long enough for the explorer to report (it does every second) draws the line on
-    a terminal; the same run with --json draws none."""
+def test_explore_draws_progress_on_a_terminal(monkeypatch, capsys, tmp_path) -> None:
+    """explore and verify draw the line on a terminal (the explorer reports once a second: its
+    clock is made to run fast here), and end it; the same runs with --json draw nothing."""
+    import types
+
+    import checker.explore as explore_mod
     import checker.progress as prog
 
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(explore_mod, "time",
+                        types.SimpleNamespace(monotonic=lambda: 0.6 * next(ticks)))
     fake = Tty()
     monkeypatch.setattr(prog.sys, "stderr", fake)
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert main(["explore", "--world", "qemu-2node", "--max-depth", "10"]) == 1
-    drawn = fake.getvalue()
-    assert "states/s" in drawn and "RSS" in drawn and drawn.endswith("\n")
-    fake.truncate(0)
-    fake.seek(0)
-    main(["explore", "--world", "qemu-2node", "--max-depth", "10", "--json"])
-    assert fake.getvalue() == ""
+    monkeypatch.chdir(tmp_path)
+    for argv in (["explore", "--world", "qemu-2node", "--max-depth", "4"],
+                 ["verify", "--world", "qemu-2node", "--max-depth", "4", "--engines", "explore",
+                  "--no-baseline", "--out", str(tmp_path / "reports")]):
+        assert main(argv) in (0, 1)
+        drawn = fake.getvalue()
+        assert "states/s" in drawn and "RSS" in drawn and drawn.endswith("\n"), argv
+        fake.truncate(0)
+        fake.seek(0)
+        main([*argv, "--json"])
+        assert fake.getvalue() == "", argv
     capsys.readouterr()
+
