@@ -136,9 +136,15 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
     from checker.explore import explore, verdicts
     from checker.model import SpecModel
 
+    from spec.kernel import has_mirror
+
     model = SpecModel(w)
     result = RunResult("verify", w.profile, w.name)
     codes = []
+    if "hypothesis" in engines and not has_mirror(w.profile):
+        engines = [e for e in engines if e != "hypothesis"]
+        result.notes.append(f"no kernel mirror of {w.profile}: the lockstep engine (hypothesis) "
+                            f"did not run")
     expected: set[tuple[str, str]] = set()
     stateful = None
     if "hypothesis" in engines and "explore" in engines and baseline is not None:

@@ -7,7 +7,8 @@ the text a read returned. Both renderings (``spec.model`` and the kernel mirror 
 produce these same values, so the lockstep test can compare them field by field.
 
 Leaves out: file descriptors and partial writes (a write is one ``write(2)`` of the whole text),
-``poll``/uevents, and the node notifier chain of 6.17 (a later profile).
+and ``poll``/uevents. The 6.17 node notifier's events (``NODE_*``) are NotifierCalls too: their
+``status_change_nid`` holds ``struct node_notify``'s nid.
 
 The step contract (both renderings must agree on it):
 

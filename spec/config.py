@@ -26,6 +26,7 @@ from spec.errors import ActionError, WorldError
 ZONES = ("DMA", "DMA32", "Normal", "Movable")
 BOOT_STATES = ("online", "offline", "absent")
 CALLBACK_KINDS = ("slub", "choice", "injector", "ok")
+CHAINS = ("memory", "node")
 MIGRATION_OUTCOMES = ("ok", "-EBUSY", "-EINTR", "-EAGAIN")
 INJECTABLE_EVENTS = ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE")
 
@@ -68,6 +69,9 @@ class CallbackSpec:
     priority: int
     kind: str
     answers: tuple[str, ...] = ()
+    #: ``node``: a consumer that moved to the NUMA node notifier where the profile has one
+    #: (6.17: memory-tiers, CXL); on the memory chain before that.
+    chain: str = "memory"
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,16 @@ class World:
             ordered.insert(pos, cb)
         return tuple(ordered)
 
+    def notifier_chains(self, node_notifier: bool) -> tuple[tuple[CallbackSpec, ...],
+                                                             tuple[CallbackSpec, ...]]:
+        """(memory chain, node chain), each in call order. With the node notifier (6.17) SLUB's
+        callback and the callbacks declared ``chain = "node"`` are on the node chain."""
+        chain = self.chain()
+        if not node_notifier:
+            return chain, ()
+        node = tuple(c for c in chain if c.kind == "slub" or c.chain == "node")
+        return tuple(c for c in chain if c not in node), node
+
     def with_profile(self, profile: str) -> "World":
         return replace(self, profile=profile)
 
@@ -173,7 +187,8 @@ class World:
                 for b in self.blocks
             ],
             "callbacks": [
-                {"name": c.name, "priority": c.priority, "kind": c.kind, "answers": list(c.answers)}
+                {"name": c.name, "priority": c.priority, "kind": c.kind, "answers": list(c.answers),
+                 **({"chain": c.chain} if c.chain != "memory" else {})}
                 for c in self.callbacks
             ],
         }
@@ -227,6 +242,8 @@ def _validate(w: World) -> None:
         names.add(c.name)
         if c.kind not in CALLBACK_KINDS:
             raise bad(f"{key}.kind", f"expected one of {CALLBACK_KINDS}, got {c.kind!r}")
+        if c.chain not in CHAINS:
+            raise bad(f"{key}.chain", f"expected one of {CHAINS}, got {c.chain!r}")
         if c.kind == "choice" and not c.answers:
             raise bad(f"{key}.answers", "a 'choice' callback needs at least one answer")
         for a in c.answers:
@@ -325,7 +342,8 @@ def _from_dict(d: Any) -> World:
         callbacks.append(CallbackSpec(_get(c, "name", str, _REQUIRED, w),
                                       _get(c, "priority", int, 0, w),
                                       _get(c, "kind", str, "ok", w),
-                                      tuple(str(a) for a in answers)))
+                                      tuple(str(a) for a in answers),
+                                      _get(c, "chain", str, "memory", w)))
     inject = _get(d, "inject_errors", dict, {}, "")
     inject_errors = []
     for ev, err in inject.items():

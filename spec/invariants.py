@@ -134,6 +134,7 @@ class OpTrack(NamedTuple):
     closers: frozenset[str] = frozenset()
     disturbed: bool = False
     pending_nid: int = -2  # status_change_nid of the open GOING (to judge the flip)
+    node_event: str = ""  # 6.17: the open NODE_ADDING_FIRST / NODE_REMOVING_LAST_MEMORY
 
 
 class MonitorState(NamedTuple):
@@ -143,6 +144,11 @@ class MonitorState(NamedTuple):
 _CLOSE = {"MEM_ONLINE": "MEM_GOING_ONLINE", "MEM_CANCEL_ONLINE": "MEM_GOING_ONLINE",
           "MEM_OFFLINE": "MEM_GOING_OFFLINE", "MEM_CANCEL_OFFLINE": "MEM_GOING_OFFLINE"}
 _LABEL = {"MEM_GOING_ONLINE": "online", "MEM_GOING_OFFLINE": "offline"}
+_NODE_OPEN = ("NODE_ADDING_FIRST_MEMORY", "NODE_REMOVING_LAST_MEMORY")
+_NODE_CLOSE = {"NODE_ADDED_FIRST_MEMORY": "NODE_ADDING_FIRST_MEMORY",
+               "NODE_CANCEL_ADDING_FIRST_MEMORY": "NODE_ADDING_FIRST_MEMORY",
+               "NODE_REMOVED_LAST_MEMORY": "NODE_REMOVING_LAST_MEMORY",
+               "NODE_CANCEL_REMOVING_LAST_MEMORY": "NODE_REMOVING_LAST_MEMORY"}
 
 Result = tuple[MonitorState, list[Violation], set[str]]
 
@@ -158,9 +164,12 @@ class Monitor:
         self.world, self.profile, self.threads = world, profile, threads
         self.view_from_machine = view_from_machine
         self._cache: dict[object, tuple[tuple[Violation, ...], frozenset[str]]] = {}
-        self.chain = tuple(c.name for c in world.chain())
+        mem_chain, node_chain = world.notifier_chains(profile.node_chain)
+        self.chain = tuple(c.name for c in mem_chain)
+        #: 6.17: the NUMA node notifier chain (SLUB moved there)
+        self.node_chain = tuple(c.name for c in node_chain)
         self.slub = any(c.kind == "slub" for c in world.callbacks)
-        self.mem_flag = "N_HIGH_MEMORY" if profile.online_gated else "N_MEMORY"
+        self.mem_flag = "N_HIGH_MEMORY" if "N_HIGH_MEMORY" in profile.node_flags else "N_MEMORY"
         self.boot_flags = None  # set by initial()
 
     # --- entry points ---------------------------------------------------------------------
@@ -228,6 +237,8 @@ class Monitor:
     def _call(self, ops: list[OpTrack | None], t: int, op: OpTrack, call: NotifierCall,
               pre: Machine, post: Machine, v: list[Violation], twins: set[str]) -> OpTrack:
         ev, cb = call.event, call.callback
+        if ev.startswith("NODE_"):
+            return self._node_call(op, call, pre, v, twins)
         label = _LABEL.get(ev, op.label)
         if ev in _LABEL:
             op = evolve(op, label=label)
@@ -256,8 +267,12 @@ class Monitor:
                     v.append(Violation("notifier_protocol", cause,
                                        f"{ev} in an operation that already delivered "
                                        f"{op.open_event or op.closed_by}"))
-                op = evolve(op, open_event=ev, pending_nid=call.status_change_nid)
-                self._nid(op, call, pre, post, cause, v, twins)
+                if self.profile.memory_notify_nids:
+                    op = evolve(op, open_event=ev, pending_nid=call.status_change_nid)
+                    self._nid(op, call, pre, post, cause, v, twins)
+                else:  # 6.17: the node notifier announced the flip (or did not)
+                    op = evolve(op, open_event=ev,
+                                pending_nid=op.pending_nid if op.node_event else -1)
             op = evolve(op, seen_going=op.seen_going | {cb})
             if not notifier_to_errno(call.ret) and not call.ret & NOTIFY_STOP_MASK:
                 op = evolve(op, ok_going=op.ok_going | {cb})
@@ -277,9 +292,49 @@ class Monitor:
         self._alloc(op, call, post.blocks[op.block].pages, cause, v, twins)
         return evolve(op, had_calls=True, run_event=ev, run=run + (cb,), run_last_ret=call.ret)
 
+    def _node_call(self, op: OpTrack, call: NotifierCall, pre: Machine, v: list[Violation],
+                   twins: set[str]) -> OpTrack:
+        """6.17 node notifier (facts.md 3.5): ADDING_FIRST / REMOVING_LAST open a node event
+        that ADDED / REMOVED or its CANCEL closes; its nid is the node that gains its first or
+        loses its last memory, judged like status_change_nid; the chain runs in priority order."""
+        ev, cb = call.event, call.callback
+        label = "online" if "ADD" in ev else "offline"
+        cause = f"{label}:{ev}"
+        run = op.run if op.run_event == ev else ()
+        pos = len(run)
+        if run and op.run_last_ret & NOTIFY_STOP_MASK:
+            v.append(Violation("chain_order", cause, f"{cb} called after {run[-1]} stopped the chain"))
+        elif pos >= len(self.node_chain) or self.node_chain[pos] != cb:
+            v.append(Violation("chain_order", cause, f"{ev} reached {cb} as callback #{pos + 1}"))
+        if not run and op.run:
+            self._chain_done(op, v)
+        spec = self.world.blocks[op.block]
+        node = pre.nodes[spec.node]
+        if ev in _NODE_OPEN:
+            if not run:
+                if op.node_event:
+                    v.append(Violation("notifier_protocol", cause, f"{ev} after {op.node_event}"))
+                pages = self.world.ram_pages(spec.id)
+                own = pages if pre.blocks[op.block].pages != PAGES_RESERVED else 0
+                flips = (self.mem_flag not in node.flags and pages > 0 if ev == "NODE_ADDING_FIRST_MEMORY"
+                         else self.mem_flag in node.flags and node.present_pages - own <= 0)
+                twins.add("status_change_nid")
+                if call.status_change_nid != spec.node or not flips:
+                    v.append(Violation("status_change_nid", cause,
+                                       f"{ev} for node {call.status_change_nid}, which does not flip"))
+                op = evolve(op, node_event=ev, pending_nid=call.status_change_nid)
+        else:
+            if not run:
+                if op.node_event != _NODE_CLOSE[ev]:
+                    v.append(Violation("notifier_protocol", cause,
+                                       f"{ev} without an open {_NODE_CLOSE[ev]}"))
+                op = evolve(op, node_event="")
+        return evolve(op, had_calls=True, run_event=ev, run=run + (cb,), run_last_ret=call.ret)
+
     def _chain_done(self, op: OpTrack, v: list[Violation]) -> None:
         """The previous chain of ``op`` ended: it must have reached everyone or stopped."""
-        if len(op.run) < len(self.chain) and not op.run_last_ret & NOTIFY_STOP_MASK:
+        chain = self.node_chain if op.run_event.startswith("NODE_") else self.chain
+        if len(op.run) < len(chain) and not op.run_last_ret & NOTIFY_STOP_MASK:
             v.append(Violation("chain_order", f"{op.label}:{op.run_event}",
                                f"{op.run_event} stopped after {op.run[-1]} without NOTIFY_STOP_MASK"))
 
@@ -360,6 +415,8 @@ class Monitor:
         cause = f"{op.label}:ret"
         if op.open_event:
             v.append(Violation("notifier_protocol", cause, f"{op.open_event} never closed"))
+        if op.node_event:
+            v.append(Violation("notifier_protocol", cause, f"{op.node_event} never closed"))
         if op.run:
             self._chain_done(op, v)
         missing = op.ok_going - op.closers
@@ -411,7 +468,7 @@ class Monitor:
         if not self.slub:
             return
         for n in range(len(m.nodes)):
-            zones = KERNEL_ZONES if self.profile.nid_normal else None
+            zones = KERNEL_ZONES if self.profile.slub_nid_field == "status_change_nid_normal" else None
             live = any(s.node == n and b.pages == PAGES_ONLINE and
                        (zones is None or any(z in zones for z in b.zones))
                        for s, b in zip(self.world.blocks, m.blocks))
@@ -441,7 +498,7 @@ class Monitor:
                                    f"with {node.present_pages} present pages"))
             elif self.mem_flag in node.flags and self.boot_flags and not self.boot_flags[n]:
                 twins.add("node_state")
-            if self.profile.nid_normal and ("N_NORMAL_MEMORY" in node.flags) != (normal > 0):
+            if "N_NORMAL_MEMORY" in self.profile.node_flags and ("N_NORMAL_MEMORY" in node.flags) != (normal > 0):
                 v.append(Violation("node_state", "N_NORMAL_MEMORY",
                                    f"node {n}: N_NORMAL_MEMORY does not match {normal} kernel-zone pages"))
         for s, b in zip(w.blocks, m.blocks):

@@ -7,8 +7,11 @@ CANCEL_* to the whole chain; the offline retry loop's outcomes (-EBUSY, -EINTR, 
 isolation; node states; SLUB's per-node structures; the locks of each profile. The cuts between
 steps follow ``spec/STEPS.md``; the kernel mirror (``spec.kernel``) follows the same cuts.
 
-Leaves out: the ``probe`` file (absent on x86), memmap_on_memory, MEM_PREPARE_ONLINE, the node
-notifier (6.17), kswapd/kcompactd, and page-level state (pages of a block move together).
+Profiles v3.4 and v6.1, and the later rows of facts.md section 8 (v3.8, v4.15, v5.6, v6.17 with
+the NUMA node notifier; their own steps are in spec.model_later).
+
+Leaves out: the ``probe`` file (absent on x86), memmap_on_memory, MEM_PREPARE_ONLINE,
+kswapd/kcompactd, and page-level state (pages of a block move together).
 
 ``Spec(world, profile)`` holds only the (immutable) world and profile; ``initial``, ``enabled``,
 ``step`` and ``successors`` never mutate their inputs.
@@ -33,12 +36,13 @@ from spec.actions import (
 )
 from spec.config import World
 from spec.errors import ActionError
-from spec.parse import kstrtobool, mhp_online_type_from_str, prefix_request
+from spec.parse import kstrtobool, mhp_online_type_from_str, prefix_request, prefix_request_38
 from spec.profiles import Profile
 from spec.state import (
     KERNEL_ZONES, PAGES_ISOLATED, PAGES_ONLINE, PAGES_RESERVED, Block, Machine, Op, State,
     evolve, initial_state, node_zone_pages, thread_names,
 )
+from spec.model_later import LaterProfiles
 from spec.sysfs import render, zone_for_online
 
 __all__ = ["Spec", "write"]
@@ -131,13 +135,13 @@ class _Tx:
         return State(self.machine(), tuple(self.threads)), obs
 
 
-class Spec:
+class Spec(LaterProfiles):
     """The pure transition system of one profile on one world."""
 
     def __init__(self, world: World, profile: Profile) -> None:
         self.world = world
         self.profile = profile
-        self.chain = world.chain()
+        self.chain, self.node_chain = world.notifier_chains(profile.node_chain)
         self.threads = thread_names(world)
         self.bindex = {b.id: i for i, b in enumerate(world.blocks)}
         self.writers = frozenset(world.writer_threads())
@@ -310,11 +314,16 @@ class Spec:
             tx.finish(0)  # sysfs never calls the store method for an empty write
             return
         if self.profile.locks == "state_mutex":
-            req = prefix_request(text) if file == "state" else None
+            otype = ""
+            if self.profile.online_types:
+                otype = (prefix_request_38(text) or "") if file == "state" else ""
+                req = None if not otype else "offline" if otype == "offline" else "online"
+            else:
+                req = prefix_request(text) if file == "state" else None
             if req is None:
                 tx.finish(-EINVAL)
                 return
-            tx.op = Op("write", i, req=req, via="state", count=len(text))
+            tx.op = Op("write", i, req=req, via="state", online_type=otype, count=len(text))
             tx.wait(f"state_mutex:memory{bid}", "ws_check")
             return
         if file == "state":
@@ -333,9 +342,13 @@ class Spec:
         tx.wait("device_hotplug_lock", "dev_op")
 
     # --- the notifier chain ------------------------------------------------------------------
+    def _chain_of(self, event: str) -> tuple:  # type: ignore[type-arg]
+        return self.node_chain if event.startswith("NODE_") else self.chain
+
     def _start_chain(self, tx: _Tx, event: str, cont: str) -> None:
-        """memory_notify(event, &arg): the first callback is called in this step."""
-        if not self.chain:
+        """memory_notify(event, &arg) (node_notify() for NODE_*): the first callback is called
+        in this step."""
+        if not self._chain_of(event):
             tx.upd(chain_ret=NOTIFY_DONE, event=event)
             getattr(self, "_h_" + cont)(tx)
             return
@@ -345,25 +358,38 @@ class Spec:
     def _chain_call(self, tx: _Tx) -> None:
         op = tx.op
         assert op is not None
-        cb = self.chain[op.cb]
+        chain = self._chain_of(op.event)
+        cb = chain[op.cb]
         ret = self._callback(tx, cb.kind, cb.answers, op.event, op.arg)
         start, nr, nid, nid_normal = op.arg
         alloc = tx.blk(op.block).pages == PAGES_ONLINE
+        if op.event.startswith("NODE_"):  # struct node_notify { int nid; }, shown as the nid
+            nid, nid_normal = self.world.blocks[op.block].node, None
+        elif not self.profile.memory_notify_nids:
+            nid, nid_normal = -1, None
         tx.calls.append(NotifierCall(op.event, cb.name, start, nr, nid,
                                      nid_normal if self.profile.nid_normal else None, ret, alloc))
         tx.point = "call"
-        if ret & NOTIFY_STOP_MASK or op.cb + 1 == len(self.chain):
+        if ret & NOTIFY_STOP_MASK or op.cb + 1 == len(chain):
             tx.upd(pc=op.next, chain_ret=ret, cb=0)
         else:
             tx.upd(cb=op.cb + 1)
 
     def _callback(self, tx: _Tx, kind: str, answers: tuple[str, ...], event: str,
                   arg: tuple[int, int, int, int | None]) -> int:
-        going = event in ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE")
+        going = event in ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE", "NODE_ADDING_FIRST_MEMORY",
+                          "NODE_REMOVING_LAST_MEMORY")
         if kind == "choice":
             return answer_value(tx.decide(list(answers))) if going else NOTIFY_OK
         if kind == "injector":
             return notifier_from_errno(tx.inject.get(event, 0)) if going else NOTIFY_OK
+        if kind == "slub" and event.startswith("NODE_"):  # 6.17 slab_memory_callback
+            nid = arg[2]
+            if event == "NODE_ADDING_FIRST_MEMORY":
+                tx.slub.add(nid)
+            elif event in ("NODE_REMOVED_LAST_MEMORY", "NODE_CANCEL_ADDING_FIRST_MEMORY"):
+                tx.slub.discard(nid)
+            return NOTIFY_OK
         if kind == "slub":
             nid = arg[3] if self.profile.slub_nid_field == "status_change_nid_normal" else arg[2]
             nid = -1 if nid is None else nid
@@ -412,8 +438,20 @@ class Spec:
         op = tx.op
         assert op is not None
         spec = self.world.blocks[op.block]
-        nid = spec.node if tx.nodes[spec.node].present_pages == 0 else -1
-        tx.upd(arg=(self.world.start_pfn(spec.id), self.world.pages_per_block, nid, None))
+        if self.profile.zone_shift and not self._zone_shift(tx):
+            tx.upd(ret=-1)  # 3.8: online_pages() returns -1 when the range cannot move
+            self._h_on_unlock_hp(tx)
+            return
+        if self.profile.nid_normal:  # 3.8 node_states_check_changes_online()
+            flags = tx.nodes[spec.node].flags
+            zones = tx.blk(op.block).zones
+            nid = spec.node if "N_MEMORY" not in flags else -1
+            nid_normal = (spec.node if any(z in KERNEL_ZONES for z in zones)
+                          and "N_NORMAL_MEMORY" not in flags else -1)
+            tx.upd(arg=(self.world.start_pfn(spec.id), self.world.pages_per_block, nid, nid_normal))
+        else:
+            nid = spec.node if tx.nodes[spec.node].present_pages == 0 else -1
+            tx.upd(arg=(self.world.start_pfn(spec.id), self.world.pages_per_block, nid, None))
         self._start_chain(tx, "MEM_GOING_ONLINE", "on_after_going")
 
     def _h_on_after_going(self, tx: _Tx) -> None:
@@ -423,6 +461,8 @@ class Spec:
         if err:
             tx.upd(ret=err)
             cont = "on_unlock_hp" if self.profile.locks == "state_mutex" else "on61_fail_tail"
+            if self.profile.node_chain and op.arg[2] >= 0:
+                cont = "on_node_cancel"  # 6.17: MEM_CANCEL_ONLINE, then the node's cancel
             self._start_chain(tx, "MEM_CANCEL_ONLINE", cont)
             return
         spec = self.world.blocks[op.block]
@@ -430,9 +470,14 @@ class Spec:
         node = tx.nodes[spec.node]
         tx.setb(op.block, pages=PAGES_ONLINE)
         flags = set(node.flags)
-        if self.profile.online_gated:
+        if "N_HIGH_MEMORY" in self.profile.node_flags:
             if pages:
                 flags.add("N_HIGH_MEMORY")
+        elif self.profile.online_gated:  # 3.8-5.5 node_states_set_node(), if (onlined_pages)
+            if pages:
+                flags.add("N_MEMORY")
+                if op.arg[3] is not None and op.arg[3] >= 0:
+                    flags.add("N_NORMAL_MEMORY")
         else:
             if op.arg[2] >= 0:
                 flags.add("N_MEMORY")
@@ -449,6 +494,8 @@ class Spec:
                 self._start_chain(tx, "MEM_ONLINE", "on_unlock_hp")
             else:
                 self._h_on_unlock_hp(tx)
+        elif self.profile.node_chain and tx.op.arg[2] >= 0:
+            self._start_chain(tx, "NODE_ADDED_FIRST_MEMORY", "on_mem_online")
         else:
             self._start_chain(tx, "MEM_ONLINE", "on61_ok_tail")
 
@@ -484,7 +531,11 @@ class Spec:
             tx.setb(op.block, pages=PAGES_ISOLATED)
         nr = self.world.pages_per_block
         nid = spec.node if nr >= tx.nodes[spec.node].present_pages else -1
-        tx.upd(arg=(self.world.start_pfn(spec.id), nr, nid, None))
+        nid_normal = None
+        if self.profile.nid_normal:  # 3.8 node_states_check_changes_offline()
+            normal = node_zone_pages(self.world, tx.machine(), spec.node, KERNEL_ZONES)
+            nid_normal = spec.node if b.zones[0] in KERNEL_ZONES and nr >= normal else -1
+        tx.upd(arg=(self.world.start_pfn(spec.id), nr, nid, nid_normal))
         self._start_chain(tx, "MEM_GOING_OFFLINE", "off_after_going")
 
     def _migration_options(self, tx: _Tx) -> list[str]:
@@ -519,7 +570,7 @@ class Spec:
         tx.setb(op.block, pages=PAGES_RESERVED)
         present = node.present_pages - pages
         flags = set(node.flags)
-        if self.profile.online_gated:
+        if "N_HIGH_MEMORY" in self.profile.node_flags:
             if present == 0:
                 flags.discard("N_HIGH_MEMORY")
         else:
@@ -534,10 +585,14 @@ class Spec:
     def _h_off_failed(self, tx: _Tx) -> None:
         assert tx.op is not None
         if self.profile.cancel_before_undo:
-            self._start_chain(tx, "MEM_CANCEL_OFFLINE", "off_undo_unlock")
+            cont = "off_undo_unlock" if self.profile.locks == "state_mutex" else "off61_undo_tail"
+            self._start_chain(tx, "MEM_CANCEL_OFFLINE", cont)
         else:
             self._undo_isolation(tx)
-            self._start_chain(tx, "MEM_CANCEL_OFFLINE", "off61_fail_tail")
+            cont = "off61_fail_tail"
+            if self.profile.node_chain and tx.op.arg[2] >= 0:
+                cont = "off_node_cancel"
+            self._start_chain(tx, "MEM_CANCEL_OFFLINE", cont)
 
     def _undo_isolation(self, tx: _Tx) -> None:
         assert tx.op is not None
@@ -549,6 +604,10 @@ class Spec:
         tx.unlock("mem_hotplug_mutex", "off_finish")
 
     def _h_off_after_commit(self, tx: _Tx) -> None:
+        assert tx.op is not None
+        if self.profile.node_chain and tx.op.arg[2] >= 0:
+            self._start_chain(tx, "NODE_REMOVED_LAST_MEMORY", "off_mem_offline")
+            return
         cont = "off_unlock_hp" if self.profile.locks == "state_mutex" else "off61_ok_tail"
         self._start_chain(tx, "MEM_OFFLINE", cont)
 
@@ -623,6 +682,9 @@ class Spec:
             nid_normal = spec.node if zone in KERNEL_ZONES and "N_NORMAL_MEMORY" not in flags else -1
             tx.upd(zone=zone, arg=(self.world.start_pfn(spec.id), self.world.pages_per_block,
                                    nid, nid_normal))
+            if self.profile.node_chain and nid >= 0:
+                self._start_chain(tx, "NODE_ADDING_FIRST_MEMORY", "on_node_going")
+                return
             self._start_chain(tx, "MEM_GOING_ONLINE", "on_after_going")
             return
         if b.state == MEM_OFFLINE:  # device_offline() on an offline device returns 1
@@ -643,8 +705,8 @@ class Spec:
         spec, b = self.world.blocks[op.block], tx.blk(op.block)
         if len(b.zones) != 1 or len(spec.nodes) != 1:
             err = -EINVAL  # memory_block_offline(): mem->zone is NULL
-        elif spec.hole_pages or spec.missing_sections:
-            err = -EINVAL  # offline_pages(): "memory holes"
+        elif spec.missing_sections or (spec.hole_pages and self.profile.holes_refused):
+            err = -EINVAL  # memory_subsys_offline(): section_count; offline_pages(): "memory holes"
         elif spec.unmovable and b.pages == PAGES_ONLINE:
             err = -EBUSY  # "failure to isolate range"
         else:
@@ -660,6 +722,9 @@ class Spec:
         nid_normal = spec.node if b.zones[0] in KERNEL_ZONES and nr >= normal else -1
         nid = spec.node if nr >= node.present_pages else -1
         tx.upd(arg=(self.world.start_pfn(spec.id), nr, nid, nid_normal))
+        if self.profile.node_chain and nid >= 0:
+            self._start_chain(tx, "NODE_REMOVING_LAST_MEMORY", "off_node_going")
+            return
         self._start_chain(tx, "MEM_GOING_OFFLINE", "off_after_going")
 
     def _h_on61_ok_tail(self, tx: _Tx) -> None:

@@ -63,3 +63,16 @@ def kstrtobool(buf: bytes) -> bool | None:
         if c2 in "fF":
             return False
     return None
+
+
+def prefix_request_38(buf: bytes) -> str | None:
+    """3.8 store_mem_state: strncmp with min(count, len) against online_kernel (13),
+    online_movable (14), online (6), offline (7), in that order; so a write of exactly
+    ``online`` (6 bytes) or ``o`` matches online_kernel, and ``online\\n`` matches online."""
+    count = len(buf)
+    s = _cstr(buf) + b"\0"
+    for name in ("online_kernel", "online_movable", "online", "offline"):
+        n = min(count, len(name))
+        if s[:n] == name.encode()[:n] and b"\0" not in s[:n]:
+            return name
+    return None

@@ -6,14 +6,23 @@ fills, whether MEM_ONLINE is gated on onlined pages, the offline limits, the ord
 CANCEL_OFFLINE and undoing the page isolation, whether blocks with holes are refused, what
 ``removable`` and ``end_phys_index`` print, and what an ACPI eject does.
 
+Profiles: v3.4 (the seed's kernel) and v6.1, and the rows of facts.md section 8 that a change
+of section 7 needs: v3.8 (B1: N_MEMORY, status_change_nid_normal, online_kernel /
+online_movable with the zone-edge rule), v4.15 (B5: no offline timeout), v5.6 (B9: blocks with
+holes refused, the ``if (onlined_pages)`` gate gone) and v6.17 (B15: the NUMA node notifier).
+Where a row's date is marked unverified in facts.md, the profile says which choice it makes in
+its ``notes``.
+
 Leaves out: CONFIG_HIGHMEM (every profile is 64-bit x86, where N_HIGH_MEMORY is
-N_NORMAL_MEMORY), memmap_on_memory, the 5.15 online policies, and the 6.17 node notifier
-(a later profile).
+N_NORMAL_MEMORY), memmap_on_memory and MEM_PREPARE_ONLINE / MEM_FINISH_OFFLINE (6.9+, sent for
+every online in those kernels but acted on only by s390), the 5.15 online policies, the 3.9
+hot-remove series in v3.8 (its eject is 3.4's), and the kernel mirror of v3.8, v4.15, v5.6 and
+v6.17 (only the spec renders them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spec.errors import WorldError
 
@@ -62,6 +71,13 @@ class Profile:
     slub_nid_field: str
     #: one line per difference, for reports.
     notes: tuple[str, ...] = ()
+    #: 3.8-4.12 online_pages(): online_kernel / online_movable move the block to the adjacent
+    #: zone if it sits at that zone's edge (move_pfn_range_left/right), else -1 (-EPERM).
+    zone_shift: bool = False
+    #: ``struct memory_notify`` carries status_change_nid (gone in 6.17: memhp reports -1).
+    memory_notify_nids: bool = True
+    #: the NUMA node notifier chain (6.17, e4e2806b639c): NODE_* events; SLUB listens there.
+    node_chain: bool = False
 
 
 V3_4 = Profile(
@@ -118,7 +134,64 @@ V6_1 = Profile(
     ),
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (V3_4, V6_1)}
+V3_8 = replace(
+    V3_4, name="v3.8", online_types=True, node_flags=("N_MEMORY", "N_NORMAL_MEMORY"),
+    nid_normal=True, slub_nid_field="status_change_nid_normal", zone_shift=True,
+    notes=(
+        "B1 (Lai Jiangshan, 3.8): N_MEMORY; status_change_nid is the N_MEMORY change, "
+        "status_change_nid_normal added; SLUB reads the latter",
+        "store_mem_state: strncmp prefixes online_kernel (13), online_movable (14), online (6), "
+        "offline (7), in that order: a write of exactly 'online' or 'o' matches online_kernel",
+        "online_kernel / online_movable move the block to the adjacent zone only at that zone's "
+        "edge (move_pfn_range_left/right), else online_pages returns -1 (-EPERM), no event",
+        "node_states_set_node() only if (onlined_pages), and it sets N_MEMORY unconditionally",
+        "locks, offline timeout, CANCEL before undo, eject: as v3.4 (the 3.9 hot-remove series "
+        "is left out)",
+    ),
+)
+
+V4_15 = replace(
+    V6_1, name="v4.15", online_gated=True, holes_refused=False, cancel_before_undo=True,
+    removable_always_one=False,
+    notes=(
+        "B5 (72b39cfc4d75, ecde0f3e7f9e): offline_pages has no timeout and no retry_max: "
+        "only a signal (-EINTR) or a hard failure ends it",
+        "online_pages: node_states_set_node() and MEM_ONLINE only if (onlined_pages)",
+        "blocks with holes are accepted (offline counts the span, holes included)",
+        "failed offline: MEM_CANCEL_OFFLINE, then undo_isolate_page_range() (the order before "
+        "the failed_removal_isolated label; facts.md marks the date unverified)",
+        "removable: the per-pageblock heuristic (constant 1 only from 5.7)",
+        "zones chosen at online (4.13+), sysfs_streq parsing, the online file, device_hotplug_lock: "
+        "as v6.1 (dates unverified in facts.md)",
+    ),
+)
+
+V5_6 = replace(
+    V6_1, name="v5.6", removable_always_one=False,
+    notes=(
+        "B9 (c5e79ef561b0): offline of a block with holes is refused with -EINVAL; "
+        "the if (onlined_pages) gate is gone",
+        "failed offline: undo_isolate_page_range(), then MEM_CANCEL_OFFLINE",
+        "removable: the per-pageblock heuristic (constant 1 only from 5.7, 53cdc1cb29e8)",
+    ),
+)
+
+V6_17 = replace(
+    V6_1, name="v6.17", nid_normal=False, memory_notify_nids=False, node_chain=True,
+    slub_nid_field="node_notify.nid",
+    notes=(
+        "B15 (e4e2806b639c): the NUMA node notifier: NODE_ADDING_FIRST_MEMORY before "
+        "MEM_GOING_ONLINE, NODE_ADDED_FIRST_MEMORY before MEM_ONLINE, "
+        "NODE_REMOVING_LAST_MEMORY before MEM_GOING_OFFLINE, NODE_REMOVED_LAST_MEMORY before "
+        "MEM_OFFLINE; on failure MEM_CANCEL_* first, then NODE_CANCEL_*",
+        "struct memory_notify has neither status_change_nid nor status_change_nid_normal "
+        "(reported as -1); node states are set and cleared directly",
+        "SLUB listens on the node chain (node_notify.nid) and keeps structures for every node "
+        "with memory",
+    ),
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (V3_4, V3_8, V4_15, V5_6, V6_1, V6_17)}
 
 
 def get_profile(name: str) -> Profile:

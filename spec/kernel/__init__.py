@@ -7,9 +7,10 @@ errnos), shared kernel/notifier.c, locking and mm helpers, and the driver (:clas
 boots a World and runs actions step by step. The abstraction to spec.state.Machine lives in
 ``spec.kernel.abstraction``. It never imports spec.model, spec.invariants or the checker.
 
-Leaves out: whatever each module's docstring says it leaves out.
+Leaves out: whatever each module's docstring says it leaves out, and the profiles v3.8, v4.15,
+v5.6 and v6.17, which only the spec renders (:func:`has_mirror`).
 """
 
-from spec.kernel.driver import Kernel
+from spec.kernel.driver import Kernel, has_mirror
 
-__all__ = ["Kernel"]
+__all__ = ["Kernel", "has_mirror"]

@@ -29,6 +29,19 @@ _SHARED = (lib, locking, notifier, mm, callbacks)
 _VERSIONS: dict[str, types.ModuleType] = {"v3.4": v3_4, "v6.1": v6_1}
 
 
+def has_mirror(profile: str) -> bool:
+    """Whether the kernel mirror renders ``profile`` (the spec renders every profile)."""
+    return profile in _VERSIONS
+
+
+def mirror_function_names(profile: str) -> frozenset[str]:
+    """The names of the mirror functions of ``profile`` a patched module may replace."""
+    names: set[str] = set()
+    for mod in _SHARED + tuple(_VERSIONS[profile].MODULES):
+        names |= set(_functions(mod))
+    return frozenset(names)
+
+
 def _functions(mod: types.ModuleType) -> dict[str, Any]:
     return {name: f for name, f in vars(mod).items()
             if inspect.isfunction(f) and f.__module__ == mod.__name__}

@@ -1,0 +1,58 @@
+"""``memhp review --impl MODULE``: a patched kernel mirror's broken promises, behaviour changes
+and verdict, against a base profile (checker.review.engine).
+
+Exit codes: 0 no observable change (to the bounds given), 1 broken promises or changed
+behaviour, 2 bad usage or a patch that does not import, replaces nothing, or raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Callable
+
+from spec.errors import MemhpError
+from spec.profiles import get_profile
+from spec.worlds import BUILTIN, resolve_world
+
+
+def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("review", help="what a patched kernel mirror breaks and changes")
+    p.add_argument("--impl", required=True, help="the patch: a .py file or a dotted module")
+    p.add_argument("--against", default=None,
+                   help="the base profile (v3.4 or v6.1; default: the world's)")
+    p.add_argument("--world", default="default",
+                   help=f"a built-in world ({', '.join(BUILTIN)}) or a TOML file")
+    p.add_argument("--depth", type=int, default=8, help="steps explored, every interleaving (default 8)")
+    p.add_argument("--ops", type=int, default=3, help="operations deep for the behaviour diff (default 3)")
+    p.add_argument("--budget", choices=("none", "dev", "ci", "thorough"), default="dev",
+                   help="Hypothesis lockstep budget (default dev; none skips it)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print memhp-review/1 JSON")
+    p.add_argument("--markdown", metavar="FILE", help="write the Markdown report to FILE")
+    p.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from checker.commands.diff import mermaid_renderer, write_text
+    from checker.review.engine import load_patch, review
+    from checker.review.report import review_json, review_markdown
+
+    w = resolve_world(args.world)
+    against = get_profile(args.against or w.profile)
+    if args.depth < 0 or args.ops < 1:
+        raise MemhpError("--depth must be >= 0 and --ops >= 1")
+    impl = load_patch(args.impl)
+    r = review(args.impl, impl, against, w, args.depth, args.ops,
+               None if args.budget == "none" else args.budget, args.seed)
+    md = review_markdown(r, mermaid_renderer())
+    if args.markdown:
+        write_text(args.markdown, md)
+    if args.json:
+        print(json.dumps(review_json(r), indent=1))
+    elif args.markdown:
+        print(f"{args.impl} against {r.against}: {r.verdict} ({len(r.broken)} broken, "
+              f"{len(r.diff.differences) if r.diff else 0} differences); report: {args.markdown}")
+    else:
+        print(md)
+    return r.exit
