@@ -446,6 +446,20 @@ def _fails_as_invariant(world: World, impl: Any, expected: frozenset[tuple[str, 
     return test
 
 
+def _invariant_within(world: World, impl: Any, expected: frozenset[tuple[str, str]],
+                      actions: list[Action], budget_s: float) -> tuple[list[Action], Violation] | None:
+    """A shortest-found part of ``actions`` (whole operations and chunks dropped, as
+    :func:`minimize` does) that breaks an unexpected invariant on the mirror alone, with the
+    violation; None when no part the minimiser tries does."""
+    fails = _fails_as_invariant(world, impl, expected)
+    trace = minimize(actions, fails, budget_s)
+    try:
+        v = replay_mirror(world, impl, trace, expected)
+    except Exception:  # noqa: BLE001 - the candidate crashes the mirror: no invariant finding
+        return None
+    return (trace, v) if v is not None else None
+
+
 def _fails_as_lockstep(world: World, impl: Any, expected: frozenset[tuple[str, str]]) -> Any:
     def test(actions: list[Action]) -> list[Action] | None:
         try:
@@ -628,6 +642,17 @@ def run_stateful(world: World, impl: types.ModuleType | None = None, profile: st
                 res.failure, res.cause = v.invariant, v.cause
             res.trace = trace
             res.message = str(InvariantFailure(v, trace))
+        elif isinstance(err, LockstepDivergence) and (
+                sub := _invariant_within(world, impl, expected, err.trace, minimize_s)) is not None:
+            # the mirror left the spec's path (or crashed on a state only it reaches), and some
+            # of the same actions, replayed on the mirror alone, break an invariant: that is
+            # the finding to report; the divergence is named in the message
+            trace, v = sub
+            res.failure, res.cause = v.invariant, v.cause
+            res.original_length = len(err.trace)
+            res.trace = trace
+            res.message = (f"{InvariantFailure(v, trace)}\n(found within a run that left the "
+                           f"spec's path: {err.what.splitlines()[0]})")
         elif isinstance(err, LockstepDivergence):
             res.failure = "lockstep"
             res.original_length = len(err.trace)
