@@ -149,12 +149,17 @@ def houdini(sat: Callable[..., Any], sy: System, preds: dict[str, Callable[[Fram
     ``sat`` is :meth:`checker.smt.bmc.Checker._sat` (a model or None; it raises Timeout)."""
     res = HoudiniResult(k, list(preds))
     init = [sy.init(0)] + [sy.trans(i) for i in range(k - 1)]
-    for d in range(k):  # base case, per candidate (a failure here is not this loop's business)
-        for n in list(res.kept):
+    for d in range(k):  # base case: one query for all, repeated without what it refutes
+        while res.kept:
             res.queries += 1
-            if sat(*init[:d + 1], z3.Not(preds[n](sy.frame(d)))) is not None:
-                res.kept.remove(n)
-                res.dropped[n] = f"fails in a state {d} steps from the initial one"
+            now = {n: preds[n](sy.frame(d)) for n in res.kept}
+            m = sat(*init[:d + 1], z3.Not(z3.And(list(now.values()))))
+            if m is None:
+                break
+            for n, e in now.items():
+                if not z3.is_true(m.eval(e, model_completion=True)):
+                    res.kept.remove(n)
+                    res.dropped[n] = f"fails in a state {d} steps from the initial one"
     frames = [sy.frame(i) for i in range(k + 1)]
     fixed = [sy.L.domain(f) for f in frames] + [sy.trans(i) for i in range(k)]
     for i in range(k + 1):
@@ -177,9 +182,19 @@ def houdini(sat: Callable[..., Any], sy: System, preds: dict[str, Callable[[Fram
 
 def conjunction(sy: System, props: Props, names: Iterable[str], lemmas: list[Projection]
                 ) -> dict[str, Callable[[Frame], Any]]:
-    """The candidates of one Houdini run: the invariants ``names`` and the lemmas."""
-    out: dict[str, Callable[[Frame], Any]] = {n: (lambda S, n=n: props.holds(n, S)) for n in names}
-    for c in lemmas:
-        if c.rows:
-            out[c.name] = c.holds
+    """The candidates of one Houdini run: the invariants ``names`` and the lemmas (each built
+    once on the relation's template frame and substituted into the frames asked for)."""
+    out: dict[str, Callable[[Frame], Any]] = {}
+    templates = {n: props.holds(n, sy.X) for n in names}
+    templates.update({c.name: c.holds(sy.X) for c in lemmas if c.rows})
+    memo: dict[tuple[str, int], Any] = {}
+
+    def at(name: str, S: Frame) -> Any:
+        key = (name, id(S))
+        if key not in memo:
+            memo[key] = (S, sy.subst(templates[name], S, None, sy.sel))
+        return memo[key][1]
+
+    for n in templates:
+        out[n] = lambda S, n=n: at(n, S)
     return out
