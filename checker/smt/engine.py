@@ -57,7 +57,8 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
         for kk in range(1, k + 1):
             if not todo:
                 break
-            h = houdini(ch._sat, sy, conjunction(sy, props, todo, cands), kk)
+            live = [n for n in names if n not in out or out[n].verdict != "violated"]
+            h = houdini(ch._sat, sy, conjunction(sy, props, live, cands), kk)
             lemmas = [x for x in h.kept if x not in names]
             notes.append(f"smt: k = {kk}: lemmas proved ({len(lemmas)} of {len(cands)}): "
                          f"{', '.join(lemmas) or 'none'}; dropped: "
