@@ -11,8 +11,8 @@ k-induction (with simple-path constraints: the frames of the step case are pairw
 tries k = 1, 2, ... up to a bound; the base case is BMC to depth k - 1. A failed step case is a
 counterexample to induction (cti): its first frame is reported, never as a violation.
 
-Leaves out: incremental lemma discovery (only the other encoded invariants are tried as
-strengtheners, each of them proved on its own first).
+Leaves out: lemmas (:meth:`Checker.kind` takes ready ones; :mod:`checker.smt.lemmas` finds and
+proves the structural lemmas that ``memhp prove`` uses).
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """The ``smt`` engine: BMC and k-induction of the encoded invariants, as InvariantResults.
 
-Models: for each invariant :mod:`checker.smt.props` encodes, k-induction up to ``k`` (its base
-case is BMC, so a violation comes out with its shortest trace, decoded and replayed); an
-invariant left with a counterexample to induction is retried with the invariants already
-proved as lemmas (sound: they hold in every reachable state), and then with all the others
-(which, if it helps, is reported as a hint, the verdict staying ``cti``). A deadline over the
-whole run turns whatever is unfinished into ``unknown``.
+Models: BMC to depth ``k`` - 1 for every invariant :mod:`checker.smt.props` encodes (a
+violation comes out with its shortest trace, decoded and replayed); then, for k = 1 up to ``k``,
+the Houdini loop of :mod:`checker.smt.lemmas` over the invariants not violated and the
+structural lemmas: the invariants in the surviving conjunction are ``proved`` at the smallest k
+that keeps them, and their message names the lemmas of that conjunction (each one proved in it,
+none assumed). An invariant that no conjunction keeps is a ``cti`` with the pre-state of the
+step case that dropped it. A deadline over the whole run turns whatever is unfinished into
+``unknown``.
 
 Leaves out: the invariants props.NOT_ENCODED lists (they are named in the notes).
 """
@@ -16,6 +18,7 @@ import time
 
 from checker.results import InvariantResult
 from checker.smt.bmc import Checker, Outcome, Timeout
+from checker.smt.lemmas import STATE_BUDGET, conjunction, houdini, mine
 from checker.smt.props import NOT_ENCODED, Props
 from checker.smt.symspec import SymSpec
 from checker.smt.system import System
@@ -25,46 +28,63 @@ from spec.profiles import Profile
 
 
 def prove(world: World, profile: Profile, k: int, timeout: float,
-          sym: type[SymSpec] = SymSpec, spec_cls: object = None
-          ) -> tuple[list[InvariantResult], list[str]]:
+          sym: type[SymSpec] = SymSpec, spec_cls: object = None,
+          families: tuple[str, ...] = ("control", "locks", "block", "node"),
+          budget: int = STATE_BUDGET) -> tuple[list[InvariantResult], list[str]]:
+    """The encoded invariants' verdicts and notes. ``families`` picks the kinds of candidate
+    lemma (by name prefix; empty: plain k-induction of the invariants together); ``budget``
+    is the number of the spec's states the candidates are read from."""
     deadline = time.monotonic() + timeout
     sy = System(world, profile, sym, spec_cls)
     ch = Checker(sy, deadline)
-    names = Props(sy.L).names()
+    props = Props(sy.L)
+    names = props.names()
     out: dict[str, Outcome] = {}
+    notes: list[str] = []
+    try:
+        for n, o in ch.bmc(names, k - 1).items():
+            if o.verdict == "violated":
+                out[n] = o
+    except Timeout:
+        pass
+    todo = [n for n in names if n not in out]
+    try:
+        cands, nstates, complete = mine(sy, budget, deadline)
+        cands = [c for c in cands if c.name.split(":")[0] in families]
+        notes.append(f"smt: {len(cands)} candidate lemmas from {nstates} spec states"
+                     f"{'' if complete else ' (a prefix of the breadth-first search)'}: "
+                     + ", ".join(f"{c.name} ({len(c.rows)} rows)" for c in cands))
+        for kk in range(1, k + 1):
+            if not todo:
+                break
+            live = [n for n in names if n not in out or out[n].verdict != "violated"]
+            h = houdini(ch._sat, sy, conjunction(sy, props, live, cands), kk)
+            lemmas = [x for x in h.kept if x not in names]
+            notes.append(f"smt: k = {kk}: lemmas proved ({len(lemmas)} of {len(cands)}): "
+                         f"{', '.join(lemmas) or 'none'}; dropped: "
+                         f"{', '.join(x for x in h.dropped if x not in names) or 'none'}")
+            for n in todo:
+                if n in h.kept:
+                    out[n] = Outcome("proved", kk, strengthened_by=lemmas)
+                else:
+                    out[n] = Outcome("cti", kk, message=f"cti: {h.dropped[n]}")
+            todo = [n for n in todo if n not in h.kept]
+    except Timeout:  # what was left undecided (cti at a smaller k included) is unknown
+        for n in todo:
+            out[n] = Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"
+                             + (f"; at a smaller k, {out[n].message}" if n in out else ""))
     for n in names:
-        try:
-            out[n] = ch.kind(n, k)
-        except Timeout:
-            out[n] = Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)")
-    proved = [n for n in names if out[n].verdict == "proved"]
-    for n in names:
-        if out[n].verdict != "cti":
-            continue
-        try:
-            if proved:
-                o = ch.kind(n, k, tuple(proved))
-                if o.verdict == "proved":
-                    out[n] = o
-                    continue
-            others = tuple(m for m in names if m != n and out[m].verdict not in ("violated",))
-            if others and ch.kind(n, k, others).verdict == "proved":
-                out[n].message = (f"k-inductive together with {', '.join(others)} (not all proved); "
-                                  f"cti pre-state: {out[n].message}")
-            else:
-                out[n].message = f"cti pre-state: {out[n].message}"
-        except Timeout:
-            out[n].message = f"cti pre-state: {out[n].message} (strengthening timed out)"
+        out.setdefault(n, Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"))
     results = []
     for n in names:
         o = out[n]
         msg = o.message
         if o.verdict == "proved":
-            msg = f"{o.bound}-inductive" + (f" with lemmas {', '.join(o.strengthened_by)}"
+            msg = f"{o.bound}-inductive" + (f" together with the lemmas {', '.join(o.strengthened_by)}"
                                             if o.strengthened_by else "")
         elif o.verdict == "violated" and o.trace is not None:
             msg = o.trace.message or ""
         results.append(InvariantResult(n, BY_NAME[n].seed_section, "smt", o.verdict, o.bound,
                                        o.trace, msg, o.trace.cause or "" if o.trace else ""))
-    notes = [f"smt: {n} not encoded ({why})" for n, why in NOT_ENCODED.items()]
+    notes += [f"smt: {n} not encoded ({why})" for n, why in NOT_ENCODED.items()]
     return results, notes

@@ -1,0 +1,109 @@
+"""Structural lemmas and Houdini: what is proved on the tiny world, and that nothing unproved is.
+
+Pins the verdicts of ``memhp prove --k 1`` on tests/checker/smt/worlds/tiny.toml under both
+profiles and checks them against the explorer's complete verdicts; checks that the lemmas the
+Houdini loop keeps hold on every reachable state even when their candidates come from too few
+states (so the loop drops the ones that are too strong), that too few lemmas leave a cti, and
+that a spec mutant's violated invariant is never proved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import pytest
+
+from checker.explore import explore, verdicts
+from checker.model import SpecModel
+from checker.smt.bmc import Checker
+from checker.smt.engine import prove
+from checker.smt.lemmas import conjunction, houdini, mine
+from checker.smt.props import Props
+from checker.smt.system import System
+from spec.profiles import get_profile
+from tests.checker.smt.test_smt import tiny
+from tests.mutants.spec.mutants import MANIFEST
+
+PINNED = {
+    "v3.4": {"state_strings": "proved", "slub_structures": "proved", "node_state": "proved",
+             "page_accounting": "proved", "state_matches_memory": "cti", "sysfs_dirs": "cti",
+             "sysfs_names": "proved", "sysfs_end_phys_index": "proved",
+             "sysfs_removable": "proved", "sysfs_links": "cti"},
+    "v6.1": {"state_strings": "proved", "slub_structures": "proved", "node_state": "proved",
+             "page_accounting": "proved", "state_matches_memory": "proved", "sysfs_dirs": "proved",
+             "sysfs_names": "proved", "sysfs_removable": "violated", "sysfs_links": "proved"},
+}
+
+
+@pytest.mark.parametrize("profile", ["v3.4", "v6.1"])
+def test_tiny_world_proofs_pinned(profile: str) -> None:
+    w = tiny(profile)
+    results, notes = prove(w, get_profile(profile), 1, 300)
+    got = {r.name: r.verdict for r in results}
+    assert got == PINNED[profile]
+    m = SpecModel(w)
+    explorer = {v.name: v.verdict for v in verdicts(m, explore(m), None)}
+    for r in results:  # proved exactly where the complete search passes, cti where it finds one
+        assert explorer[r.name] == ("passed" if r.verdict == "proved" else "violated"), r.name
+        if r.verdict == "proved":
+            assert r.message.startswith("1-inductive together with the lemmas control:w0")
+        if r.verdict == "cti":
+            assert "pre-state: memory0" in r.message
+    assert any("lemmas proved (7 of 7)" in n for n in notes)
+
+
+def _reachable(sy: System) -> list[dict]:
+    sm = sy.model()
+    s0 = sm.initial()[0]
+    seen, queue = {s0}, deque([s0])
+    while queue:
+        for _a, s2, _o in sm.successors(queue.popleft()):
+            if s2 not in seen:
+                seen.add(s2)
+                queue.append(s2)
+    return [sy.L.encode(s) for s in seen]
+
+
+def test_kept_lemmas_hold_on_every_reachable_state() -> None:
+    """Candidates read from the first 60 states are too strong; Houdini drops exactly enough."""
+    sy = System(tiny("v3.4"), get_profile("v3.4"))
+    cands, n, complete = mine(sy, budget=60)
+    assert not complete and n <= 70
+    by = {c.name: c for c in cands}
+    h = houdini(Checker(sy, time.monotonic() + 120)._sat, sy,
+                conjunction(sy, Props(sy.L), [], cands), 1)
+    assert h.dropped, "a prefix of the search gave no too-strong candidate"
+    states = _reachable(sy)
+    for name in h.kept:
+        c = by[name]
+        assert all(tuple(py(v) for py, _ in c.terms) in c.rows for v in states), name
+    # and each dropped candidate is really too strong, or fell with one that is
+    wrong = {c.name for c in cands if any(tuple(py(v) for py, _ in c.terms) not in c.rows
+                                          for v in states)}
+    assert wrong and wrong <= set(h.dropped)
+
+
+def test_too_few_lemmas_leave_a_cti() -> None:
+    """page_accounting with only the control and lock lemmas is not inductive: cti."""
+    sy = System(tiny("v6.1"), get_profile("v6.1"))
+    cands, _, _ = mine(sy)
+    cands = [c for c in cands if c.name.startswith(("control", "locks"))]
+    h = houdini(Checker(sy, time.monotonic() + 120)._sat, sy,
+                conjunction(sy, Props(sy.L), ["page_accounting"], cands), 1)
+    assert "page_accounting" not in h.kept
+    assert "pre-state" in h.dropped["page_accounting"]
+
+
+def test_mutant_invariant_never_proved() -> None:
+    """A registration left out of hot-add breaks sysfs_dirs two steps in: BMC to depth 0 misses
+    it, and the Houdini loop, with lemmas read from the mutant's own states, must drop it."""
+    spec_cls, sym_cls, world, profile, inv, length = MANIFEST["hotadd_unregistered"]
+    assert world == "tiny" and length == 2
+    w = tiny(profile)
+    sy = System(w, get_profile(profile), sym_cls, spec_cls)
+    cands, _, complete = mine(sy)
+    assert complete
+    h = houdini(Checker(sy, time.monotonic() + 120)._sat, sy,
+                conjunction(sy, Props(sy.L), [inv], cands), 1)
+    assert inv not in h.kept and inv in h.dropped
