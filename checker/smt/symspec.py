@@ -22,7 +22,7 @@ from checker.smt.encoding import (
 )
 from checker.smt.paths import And, If, Infeasible, Not, Or, Path, Run, Val, all_paths
 from spec.actions import (
-    EBUSY, EEXIST, EINVAL, ENODEV, MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_DONE,
+    EBUSY, EEXIST, EINVAL, MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_DONE,
     NOTIFY_OK, NOTIFY_STOP_MASK, Action, answer_value, notifier_from_errno, notifier_to_errno,
     parse_errno,
 )
