@@ -8,7 +8,9 @@ isolation; node states; SLUB's per-node structures; the locks of each profile. T
 steps follow ``spec/STEPS.md``; the kernel mirror (``spec.kernel``) follows the same cuts.
 
 Profiles v3.4 and v6.1, and the later rows of facts.md section 8 (v3.8, v4.15, v5.6, v6.17 with
-the NUMA node notifier; their own steps are in spec.model_later).
+the NUMA node notifier; their own steps are in spec.model_later). The v6.1 steps under
+device_hotplug_lock (device_online / device_offline, the ACPI eject's removal) are in
+spec.model_v61.
 
 Leaves out: the ``probe`` file (absent on x86), memmap_on_memory, MEM_PREPARE_ONLINE,
 kswapd/kcompactd, and page-level state (pages of a block move together).
@@ -43,7 +45,8 @@ from spec.state import (
     evolve, initial_state, node_zone_pages, thread_names,
 )
 from spec.model_later import LaterProfiles
-from spec.sysfs import render, zone_for_online
+from spec.model_v61 import DeviceHotplug61
+from spec.sysfs import render
 
 __all__ = ["Spec", "write"]
 
@@ -135,7 +138,7 @@ class _Tx:
         return State(self.machine(), tuple(self.threads)), obs
 
 
-class Spec(LaterProfiles):
+class Spec(LaterProfiles, DeviceHotplug61):
     """The pure transition system of one profile on one world."""
 
     def __init__(self, world: World, profile: Profile) -> None:
@@ -659,111 +662,3 @@ class Spec(LaterProfiles):
                     tx.setb(i, links=b2.links | {node}, backlinks=b2.backlinks | {node})
         tx.upd(ret=0)
         tx.unlock(lock, "ret")
-
-    # --- v6.1: device_online / device_offline under device_hotplug_lock ---------------------------
-    def _h_dev_op(self, tx: _Tx) -> None:
-        op = tx.op
-        assert op is not None
-        spec, b = self.world.blocks[op.block], tx.blk(op.block)
-        if op.req == "online":
-            if op.via == "state":
-                tx.setb(op.block, online_type=op.online_type)
-            if b.state != MEM_OFFLINE:  # device_online() on an online device returns 1
-                tx.upd(ret=-EINVAL if op.via == "state" else op.count)
-                tx.unlock("device_hotplug_lock", "ret")
-                return
-            otype = tx.blk(op.block).online_type
-            if otype == "offline":
-                otype = "online"
-            zone = zone_for_online(self.world, tx.machine(), spec.node, spec.id, otype)
-            tx.setb(op.block, online_type=otype, zones=(zone,))  # move_pfn_range_to_zone
-            flags = tx.nodes[spec.node].flags
-            nid = spec.node if "N_MEMORY" not in flags else -1
-            nid_normal = spec.node if zone in KERNEL_ZONES and "N_NORMAL_MEMORY" not in flags else -1
-            tx.upd(zone=zone, arg=(self.world.start_pfn(spec.id), self.world.pages_per_block,
-                                   nid, nid_normal))
-            if self.profile.node_chain and nid >= 0:
-                self._start_chain(tx, "NODE_ADDING_FIRST_MEMORY", "on_node_going")
-                return
-            self._start_chain(tx, "MEM_GOING_ONLINE", "on_after_going")
-            return
-        if b.state == MEM_OFFLINE:  # device_offline() on an offline device returns 1
-            if op.via == "eject":
-                self._remove_block(tx)
-                tx.upd(ret=0)
-            else:
-                tx.upd(ret=-EINVAL if op.via == "state" else op.count)
-            tx.unlock("device_hotplug_lock", "ret")
-            return
-        tx.setb(op.block, state=MEM_GOING_OFFLINE)
-        tx.upd(pc="off61_entry")
-        tx.point = "going_offline"
-
-    def _h_off61_entry(self, tx: _Tx) -> None:
-        op = tx.op
-        assert op is not None
-        spec, b = self.world.blocks[op.block], tx.blk(op.block)
-        if len(b.zones) != 1 or len(spec.nodes) != 1:
-            err = -EINVAL  # memory_block_offline(): mem->zone is NULL
-        elif spec.missing_sections or (spec.hole_pages and self.profile.holes_refused):
-            err = -EINVAL  # memory_subsys_offline(): section_count; offline_pages(): "memory holes"
-        elif spec.unmovable and b.pages == PAGES_ONLINE:
-            err = -EBUSY  # "failure to isolate range"
-        else:
-            err = 0
-        if err:
-            tx.upd(ret=err)
-            self._h_off61_fail_tail(tx)
-            return
-        tx.setb(op.block, pages=PAGES_ISOLATED)
-        nr = self.world.pages_per_block
-        node = tx.nodes[spec.node]
-        normal = node_zone_pages(self.world, tx.machine(), spec.node, KERNEL_ZONES)
-        nid_normal = spec.node if b.zones[0] in KERNEL_ZONES and nr >= normal else -1
-        nid = spec.node if nr >= node.present_pages else -1
-        tx.upd(arg=(self.world.start_pfn(spec.id), nr, nid, nid_normal))
-        if self.profile.node_chain and nid >= 0:
-            self._start_chain(tx, "NODE_REMOVING_LAST_MEMORY", "off_node_going")
-            return
-        self._start_chain(tx, "MEM_GOING_OFFLINE", "off_after_going")
-
-    def _h_on61_ok_tail(self, tx: _Tx) -> None:
-        assert tx.op is not None
-        tx.setb(tx.op.block, state=MEM_ONLINE, online_type="offline")
-        tx.upd(ret=tx.op.count)
-        tx.unlock("device_hotplug_lock", "ret")
-
-    def _h_on61_fail_tail(self, tx: _Tx) -> None:
-        assert tx.op is not None
-        tx.setb(tx.op.block, state=MEM_OFFLINE, online_type="offline", zones=())
-        tx.unlock("device_hotplug_lock", "ret")
-
-    def _h_off61_ok_tail(self, tx: _Tx) -> None:
-        op = tx.op
-        assert op is not None
-        tx.setb(op.block, state=MEM_OFFLINE, zones=())
-        if op.via == "eject":
-            self._remove_block(tx)
-            tx.upd(ret=0)
-        else:
-            tx.upd(ret=op.count)
-        tx.unlock("device_hotplug_lock", "ret")
-
-    def _h_off61_fail_tail(self, tx: _Tx) -> None:
-        op = tx.op
-        assert op is not None
-        tx.setb(op.block, state=MEM_ONLINE)
-        if op.via == "eject":
-            tx.upd(ret=-EBUSY)  # acpi_scan_try_to_offline(): the eject is refused
-        tx.unlock("device_hotplug_lock", "ret")
-
-    def _remove_block(self, tx: _Tx) -> None:
-        """6.1 try_remove_memory(): block devices, links, sections and the resource go."""
-        assert tx.op is not None
-        for t, other in enumerate(tx.threads):
-            if t != tx.t and other is not None and other.kind == "write" and other.block == tx.op.block:
-                tx.threads[t] = evolve(other, stale=True)
-        tx.setb(tx.op.block, present=False, registered=False, state=MEM_OFFLINE,
-                pages=PAGES_RESERVED, zones=(), online_type="offline", resource=False,
-                links=frozenset(), backlinks=frozenset())
-
