@@ -147,6 +147,7 @@ def test_spec_mutant_violated_at_explorer_length(name: str) -> None:
     sy = System(w, m.profile, sym_cls, spec_cls)
     o = Checker(sy, time.monotonic() + 600).bmc([inv], length)[inv]
     assert o.verdict == "violated" and o.bound == length and len(o.trace) == length
+    assert o.trace.invariant == inv  # the Monitor's judgement of the decoded, replayed trace
 
 
 def test_prove_usage_errors(capsys) -> None:
