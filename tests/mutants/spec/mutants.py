@@ -6,7 +6,9 @@ small world of tests/checker/smt/worlds where its invariant holds without the mu
 (tests/mutants/spec/test_spec_mutants.py checks that with the explorer). Every invariant the Z3
 engine encodes (checker/smt/props.py: Props.names) has at least one mutant, which that test
 checks too; tests/checker/smt/test_smt.py measures the explorer's shortest trace for each and
-checks BMC's against it. The encoding leaves the history invariants out, so they have none.
+checks BMC's against it (to FAST_DEPTH in the default run, every entry with MEMHP_SLOW=1; each
+invariant has an entry within FAST_DEPTH). The encoding leaves the history invariants out, so
+they have none.
 
 Two entries are not transition mutants but world variants (WORLD_VARIANTS): ``sysfs_names`` and
 ``sysfs_end_phys_index`` are static functions of the world and the profile in both renderings
@@ -26,13 +28,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.smt.encoding import PAGES
 from checker.smt.paths import If
 from checker.smt.symspec import SymSpec
 from spec.actions import MEM_GOING_OFFLINE, MEM_ONLINE, NOTIFY_OK
 from spec.model import Spec
 from spec.state import PAGES_ISOLATED, PAGES_ONLINE
 
-ISO, ONL = 1, 2  # page codes of the encoding (checker.smt.encoding.PAGES)
+ISO, ONL = PAGES.index(PAGES_ISOLATED), PAGES.index(PAGES_ONLINE)  # the encoding's page codes
 
 
 class HotaddUnregisteredSpec(Spec):
@@ -194,6 +197,8 @@ MANIFEST: dict[str, tuple[type[Spec], type[SymSpec], str, str, str, int]] = {
                            "sysfs_links", 2),
     "hotadd_online_state": (HotaddOnlineStateSpec, HotaddOnlineStateSym, "tiny", "v6.1",
                             "state_matches_memory", 2),
+    "online_no_present_pages_bare": (OnlineNoPresentPagesSpec, OnlineNoPresentPagesSym, "bare",
+                                     "v6.1", "page_accounting", 3),
     "online_no_node_state": (OnlineNoNodeStateSpec, OnlineNoNodeStateSym, "bare", "v6.1",
                              "node_state", 3),
     "slub_no_going_online": (SlubNoGoingOnlineSpec, SlubNoGoingOnlineSym, "slub", "v6.1",
@@ -205,6 +210,10 @@ MANIFEST: dict[str, tuple[type[Spec], type[SymSpec], str, str, str, int]] = {
     "end_phys_index_two_sections": (Spec, SymSpec, "hotplug_spb2", "v3.4",
                                     "sysfs_end_phys_index", 2),
 }
+
+#: BMC depth the default test run goes to; deeper mutants run with MEMHP_SLOW=1. Every encoded
+#: invariant has a mutant within it (tests/mutants/spec/test_spec_mutants.py).
+FAST_DEPTH = 4
 
 #: world-variant mutant -> the world (under tests/checker/smt/worlds) it varies, on which its
 #: invariant holds; a transition mutant's invariant holds on its own world without the mutation.

@@ -30,7 +30,7 @@ from spec.config import World, load_world
 from spec.invariants import Monitor
 from spec.model import Spec
 from spec.profiles import get_profile
-from tests.mutants.spec.mutants import MANIFEST, WORLD_VARIANTS, base_world
+from tests.mutants.spec.mutants import FAST_DEPTH, MANIFEST, WORLD_VARIANTS, base_world
 
 SLOW = bool(os.environ.get("MEMHP_SLOW"))
 WORLDS = Path(__file__).resolve().parents[2] / "checker" / "smt" / "worlds"
@@ -50,6 +50,8 @@ def test_every_encoded_invariant_has_a_mutant() -> None:
     encoded = set().union(*(_encoded(w, p) for w, p in worlds))
     covered = {e[4] for e in MANIFEST.values()}
     assert not encoded - covered, f"encoded invariants without a spec mutant: {encoded - covered}"
+    fast = {e[4] for e in MANIFEST.values() if e[5] <= FAST_DEPTH}
+    assert not encoded - fast, f"invariants whose mutants BMC checks only with MEMHP_SLOW=1: {encoded - fast}"
     # both profiles' worlds are among them, so this is every invariant Props can name
     assert {"slub_structures", "sysfs_end_phys_index"} <= encoded
 
