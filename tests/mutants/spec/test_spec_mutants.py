@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ def test_invariant_holds_without_the_mutation(name: str) -> None:
     assert v.verdict == "passed" and v.bound == "complete", (name, v.verdict, v.message)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _unmutated_verdicts(world: World) -> dict[str, InvariantResult]:
     m = SpecModel(world)
     res = explore(m)
@@ -115,11 +115,11 @@ def test_mutant_pair_agrees(name: str) -> None:
         got = dict(sy.successors(vals, solver))
         assert got == want, sy.L.describe(vals)
         says = _monitor_says(sm, mon, s)
-        for name in P.names():
-            holds = z3.simplify(z3.substitute(P.holds(name, sy.X), *[
+        for other in P.names():
+            holds = z3.simplify(z3.substitute(P.holds(other, sy.X), *[
                 (sy.X[k], z3.BoolVal(x) if isinstance(x, bool) else z3.BitVecVal(x, 32))
                 for k, x in vals.items()]))
-            assert z3.is_true(holds) == (name not in says), (name, sy.L.describe(vals))
+            assert z3.is_true(holds) == (other not in says), (other, sy.L.describe(vals))
 
 
 def _bfs(sm: SpecModel, s0: Any, limit: int | None) -> list[Any]:
