@@ -25,7 +25,7 @@ from checker.smt.system import System
 from spec.config import load_world
 from spec.invariants import Monitor
 from spec.profiles import get_profile
-from tests.mutants.spec.mutants import MANIFEST
+from tests.mutants.spec.mutants import FAST_DEPTH, MANIFEST
 
 WORLDS = Path(__file__).resolve().parent / "worlds"
 SLOW = bool(os.environ.get("MEMHP_SLOW"))
@@ -136,8 +136,8 @@ def test_tiny_timeout_is_unknown(capsys) -> None:
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_spec_mutant_violated_at_explorer_length(name: str) -> None:
     spec_cls, sym_cls, world, profile, inv, length = MANIFEST[name]
-    if length > 4 and not SLOW:
-        pytest.skip("BMC beyond depth 4 takes minutes; MEMHP_SLOW=1 runs it")
+    if length > FAST_DEPTH and not SLOW:
+        pytest.skip(f"BMC beyond depth {FAST_DEPTH} takes minutes; MEMHP_SLOW=1 runs it")
     w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
     m = SpecModel(w)
     m.spec = spec_cls(w, m.profile)
@@ -147,6 +147,7 @@ def test_spec_mutant_violated_at_explorer_length(name: str) -> None:
     sy = System(w, m.profile, sym_cls, spec_cls)
     o = Checker(sy, time.monotonic() + 600).bmc([inv], length)[inv]
     assert o.verdict == "violated" and o.bound == length and len(o.trace) == length
+    assert o.trace.invariant == inv  # the Monitor's judgement of the decoded, replayed trace
 
 
 def test_prove_usage_errors(capsys) -> None:
