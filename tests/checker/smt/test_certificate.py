@@ -1,8 +1,8 @@
 """Lemma certificates: shipped ones match their world, a stale one is proved or dropped, never
 trusted, and a broken one is one clear error.
 
-The shipped certificates of the default world are compared with a fresh mining only with
-MEMHP_SLOW=1 (each takes about a minute); ``--regen-golden`` writes them again.
+The shipped certificate of the default world (v3.4) is compared with a fresh mining only
+with MEMHP_SLOW=1 (about a minute); ``--regen-golden`` writes them again.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from spec.worlds import builtin_world
 from tests.checker.smt.test_smt import WORLDS, tiny
 
 SLOW = bool(os.environ.get("MEMHP_SLOW"))
-SHIPPED = ("v3.4", "v6.1")
+SHIPPED = ("v3.4",)  # the default world under v6.1 is too large to mine in minutes
 
 
 @pytest.mark.parametrize("profile", SHIPPED)
