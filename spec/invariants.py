@@ -393,7 +393,11 @@ class Monitor:
                                    f"expected {want_n}"))
 
     def _flip(self, op: OpTrack, pre: Machine, post: Machine, v: list[Violation]) -> None:
-        """A node's memory state flipped in this step: the operation must have announced it."""
+        """A node's memory state flipped in this step: the operation must have announced it.
+        With no callback on the chain that carries the announcement, nothing observes it: the
+        promise has no witness either way, and nothing is judged."""
+        if not (self.chain if self.profile.memory_notify_nids else self.node_chain):
+            return
         for n, (a, b) in enumerate(zip(pre.nodes, post.nodes)):
             if (self.mem_flag in a.flags) != (self.mem_flag in b.flags):
                 if op.pending_nid != n:

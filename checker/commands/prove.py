@@ -30,6 +30,11 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole run (default 120)")
     p.add_argument("--parametric", action="store_true",
                    help="the parametric proofs (any number of blocks, nodes, callbacks, writers)")
+    p.add_argument("--mine", action="store_true",
+                   help="read the candidate lemmas off the spec's states, not a certificate")
+    p.add_argument("--lemmas", metavar="FILE", help="candidate lemmas from this certificate")
+    p.add_argument("--save-lemmas", metavar="FILE",
+                   help="mine the candidate lemmas, write them to FILE (a new file), prove with them")
     p.set_defaults(func=run)
 
 
@@ -41,6 +46,23 @@ def verdict_exit(results: list[InvariantResult]) -> int:
         elif r.verdict in ("cti", "unknown"):
             codes.append(EXIT_INCONCLUSIVE)
     return combine_exit(codes)
+
+
+def _save_lemmas(w: Any, profile: Any, path: Any) -> Any:
+    """Mine the candidates of the whole reachable state space and write their certificate."""
+    from checker.smt import certificate
+    from checker.smt.lemmas import mine
+    from checker.smt.system import System
+
+    if path.exists():
+        raise ProveUsageError(f"--save-lemmas {path}: the file exists; name a new file")
+    sy = System(w, profile)
+    cands, nstates, complete = mine(sy, budget=10**9)
+    if not complete:
+        raise ProveUsageError(f"--save-lemmas {path}: the search did not finish")
+    path.write_text(certificate.dump(sy.L, cands, nstates))
+    print(f"lemma certificate written to {path} ({nstates} spec states)")
+    return path
 
 
 def run(args: Any) -> int:
@@ -63,9 +85,17 @@ def run(args: Any) -> int:
                                   "(checker.smt.parametric.prove_all is missing)") from None
         results = list(prove_all(profile.name, args.timeout))
     else:
+        from pathlib import Path
+
         from checker.smt.engine import prove
 
-        results, notes = prove(w, profile, args.k, args.timeout)
+        lemma_file = Path(args.lemmas) if args.lemmas else None
+        if args.save_lemmas:
+            lemma_file = _save_lemmas(w, profile, Path(args.save_lemmas))
+        if lemma_file is not None and not lemma_file.is_file():
+            raise ProveUsageError(f"--lemmas {lemma_file}: no such file")
+        results, notes = prove(w, profile, args.k, args.timeout, lemma_file=lemma_file,
+                               mine_fresh=args.mine)
     res = RunResult("prove", profile.name, w.name, invariants=results, notes=notes)
     res.exit = verdict_exit(results)
     if args.json:

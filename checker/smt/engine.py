@@ -5,7 +5,10 @@ violation comes out with its shortest trace, decoded and replayed); then, for k 
 the Houdini loop of :mod:`checker.smt.lemmas` over the invariants not violated and the
 structural lemmas: the invariants in the surviving conjunction are ``proved`` at the smallest k
 that keeps them, and their message names the lemmas of that conjunction (each one proved in it,
-none assumed). An invariant that no conjunction keeps is a ``cti`` with the pre-state of the
+none assumed). The candidates come from a lemma certificate (:mod:`checker.smt.certificate`)
+when one matches the world, profile and encoding, else from the spec's reachable states; a
+certificate is only a source of candidates, proved like mined ones. An invariant that no
+conjunction keeps is a ``cti`` with the pre-state of the
 step case that dropped it. A deadline over the whole run turns whatever is unfinished into
 ``unknown``.
 
@@ -15,10 +18,12 @@ Leaves out: the invariants props.NOT_ENCODED lists (they are named in the notes)
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from checker.results import InvariantResult
 from checker.smt.bmc import Checker, Outcome, Timeout
-from checker.smt.lemmas import STATE_BUDGET, conjunction, houdini, mine
+from checker.smt import certificate
+from checker.smt.lemmas import STATE_BUDGET, Projection, conjunction, houdini, mine
 from checker.smt.props import NOT_ENCODED, Props
 from checker.smt.symspec import SymSpec
 from checker.smt.system import System
@@ -27,15 +32,39 @@ from spec.invariants import BY_NAME
 from spec.profiles import Profile
 
 
+def _candidates(sy: System, budget: int, deadline: float, lemma_file: Path | None,
+                mine_fresh: bool) -> tuple[list[Projection], str]:
+    """The candidate lemmas and where they come from (for the notes)."""
+    if not mine_fresh:
+        path = lemma_file or certificate.shipped(sy.L)
+        if lemma_file is not None or path.is_file():
+            got = certificate.load(path, sy.L)
+            if got is not None:
+                return got[0], f"the certificate {path.name} (read from {got[1]} spec states)"
+            if lemma_file is not None:
+                raise certificate.CertificateError(
+                    f"{path}: the certificate is for another world, profile or encoding; "
+                    f"write it again with memhp prove --save-lemmas")
+    cands, nstates, complete = mine(sy, budget, deadline)
+    return cands, f"{nstates} spec states" + ("" if complete else
+                                              " (a prefix of the breadth-first search)")
+
+
 def prove(world: World, profile: Profile, k: int, timeout: float,
           sym: type[SymSpec] = SymSpec, spec_cls: object = None,
           families: tuple[str, ...] = ("control", "locks", "block", "node"),
-          budget: int = STATE_BUDGET) -> tuple[list[InvariantResult], list[str]]:
+          budget: int = STATE_BUDGET, lemma_file: Path | None = None,
+          mine_fresh: bool = False) -> tuple[list[InvariantResult], list[str]]:
     """The encoded invariants' verdicts and notes. ``families`` picks the kinds of candidate
     lemma (by name prefix; empty: plain k-induction of the invariants together); ``budget``
-    is the number of the spec's states the candidates are read from."""
+    is the number of the spec's states the candidates are read from. The candidates come
+    from ``lemma_file`` (a certificate; it must match the world and profile), else from the
+    shipped certificate of the world and profile if there is one, else (and with
+    ``mine_fresh``) from the spec's states; a certificate whose lemmas are not all proved is
+    stale, and the candidates are then mined afresh."""
     deadline = time.monotonic() + timeout
     sy = System(world, profile, sym, spec_cls)
+    mine_fresh = mine_fresh or sym is not SymSpec or spec_cls is not None  # a mutant's own states
     ch = Checker(sy, deadline)
     props = Props(sy.L)
     names = props.names()
@@ -49,16 +78,22 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
         pass
     todo = [n for n in names if n not in out]
     try:
-        cands, nstates, complete = mine(sy, budget, deadline)
+        cands, source = _candidates(sy, budget, deadline, lemma_file, mine_fresh)
         cands = [c for c in cands if c.name.split(":")[0] in families]
-        notes.append(f"smt: {len(cands)} candidate lemmas from {nstates} spec states"
-                     f"{'' if complete else ' (a prefix of the breadth-first search)'}: "
-                     + ", ".join(f"{c.name} ({len(c.rows)} rows)" for c in cands))
+        notes.append(f"smt: {len(cands)} candidate lemmas from {source}: "
+                     + ", ".join(f"{c.name} ({c.nrows} rows)" for c in cands))
         for kk in range(1, k + 1):
             if not todo:
                 break
             live = [n for n in names if n not in out or out[n].verdict != "violated"]
             h = houdini(ch._sat, sy, conjunction(sy, props, live, cands), kk)
+            stale = [x for x in h.dropped if x not in names]
+            if stale and source.startswith("the certificate"):
+                notes.append(f"smt: the certificate's lemmas {', '.join(stale)} were not proved "
+                             f"(it is stale: write it again); mining the spec's states instead")
+                cands, source = _candidates(sy, budget, deadline, None, True)
+                cands = [c for c in cands if c.name.split(":")[0] in families]
+                h = houdini(ch._sat, sy, conjunction(sy, props, live, cands), kk)
             lemmas = [x for x in h.kept if x not in names]
             notes.append(f"smt: k = {kk}: lemmas proved ({len(lemmas)} of {len(cands)}): "
                          f"{', '.join(lemmas) or 'none'}; dropped: "

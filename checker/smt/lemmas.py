@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -39,76 +40,160 @@ from checker.smt.system import System
 
 Frame = dict[str, Any]
 Vals = dict[str, Any]
-#: a term of a projection: its value on an encoded state, its Z3 expression on a frame
-Term = tuple[Callable[[Vals], Any], Callable[[Frame], Any]]
+#: a decision diagram: its root and its nodes, each (depth, ((value, child), ...))
+Diagram = tuple[int, dict[int, tuple[int, tuple[tuple[Any, int], ...]]]]
 #: reached states for the candidates (a larger world's candidates come from a prefix of its
-#: breadth-first search; Houdini then drops those the prefix made too strong)
-STATE_BUDGET = 20000
+#: breadth-first search; Houdini then drops those the prefix made too strong). The default
+#: world has about 234,000 (mined in seconds).
+STATE_BUDGET = 400000
 #: thread fields left out of ``control``: data, not control
 DATA = ("count",)
 #: what a block or node lemma knows of a thread working on the block
 CTL = ("kind", "pc", "next", "event", "req", "via", "lock", "ret", "chain_ret", "cb", "stale")
 
 
-def _field(name: str) -> Term:
-    return (lambda v: v[name], lambda S: S[name])
+class Terms:
+    """The terms projections range over: the layout's fields and two derived kinds,
+    ``held:<lock>:<t>`` (thread t holds the lock) and ``on:<t>:<i>:<f>`` (field f of thread
+    t if it works on block i, else the idle value). :meth:`values` evaluates them on an
+    encoded state and :meth:`expr` renders them on a frame: the one definition of each."""
 
+    def __init__(self, L: Layout) -> None:
+        self.L = L
+        self.nt = len(L.threads)
+        self.on_fields = CTL + ("a2", "a3", "zone")
 
-def _held(lock: str, t: int) -> Term:
-    return (lambda v: v["lock:" + lock] == t, lambda S: S["lock:" + lock] == t)
+    @staticmethod
+    def held(lock: str, t: int) -> str:
+        return f"held:{lock}:{t}"
 
+    @staticmethod
+    def on(t: int, i: int, f: str) -> str:
+        return f"on:{t}:{i}:{f}"
 
-def _on(t: int, i: int, f: str) -> Term:
-    """Field f of thread t if it works on block i, else 0."""
-    k, b, x = f"t{t}.kind", f"t{t}.block", f"t{t}.{f}"
-    off: Any = False if f == "stale" else 0
-    return (lambda v: v[x] if v[k] != 0 and v[b] == i else off,
-            lambda S: z3.If(z3.And(S[k] != 0, S[b] == i), S[x], off))
+    def values(self, vals: Vals) -> Vals:
+        """``vals`` with the derived terms added."""
+        out = dict(vals)
+        for lk in self.L.locks:
+            h = vals["lock:" + lk]
+            for t in range(self.nt):
+                out[self.held(lk, t)] = h == t
+        for t in range(self.nt):
+            busy = vals[f"t{t}.kind"] != 0
+            blk = vals[f"t{t}.block"]
+            for i in range(self.L.nblocks):
+                mine = busy and blk == i
+                for f in self.on_fields:
+                    out[self.on(t, i, f)] = vals[f"t{t}.{f}"] if mine else (False if f == "stale" else 0)
+        return out
+
+    def expr(self, key: str, S: Frame) -> Any:
+        if key.startswith("held:"):
+            lk, t = key[len("held:"):].rsplit(":", 1)
+            return S["lock:" + lk] == int(t)
+        if key.startswith("on:"):
+            _, t, i, f = key.split(":")
+            off: Any = False if f == "stale" else 0
+            return z3.If(z3.And(S[f"t{t}.kind"] != 0, S[f"t{t}.block"] == int(i)), S[f"t{t}.{f}"], off)
+        return S[key]
 
 
 class Projection:
-    """A candidate lemma: the state's projection on ``terms`` is one of ``rows``."""
+    """A candidate lemma: the state's projection on ``keys`` (terms of :class:`Terms`) is
+    one of ``rows``. It is rendered as a multi-valued decision diagram over the keys in their
+    order (rows sharing a prefix share its test; equal sets of suffixes share one node), so
+    the formula grows with the diagram, not with the number of rows."""
 
-    def __init__(self, name: str, terms: list[Term]) -> None:
-        self.name, self.terms = name, terms
+    def __init__(self, name: str, keys: list[str]) -> None:
+        self.name, self.keys = name, keys
+        self.get = itemgetter(*keys) if len(keys) > 1 else (lambda v, k=keys[0]: (v[k],))
         self.rows: set[tuple[Any, ...]] = set()
+        self._diagram: Diagram | None = None
+        self._nrows = 0
 
-    def add(self, vals: Vals) -> None:
-        self.rows.add(tuple(py(vals) for py, _ in self.terms))
+    @property
+    def nrows(self) -> int:
+        """The number of rows (mined, or recorded with a loaded diagram)."""
+        return len(self.rows) or self._nrows
 
-    def holds(self, S: Frame) -> z3.BoolRef:
-        exprs = [zf(S) for _, zf in self.terms]
-        return z3.Or([z3.And([e == v for e, v in zip(exprs, row)]) for row in sorted(self.rows)])
+    def set_diagram(self, diagram: Diagram, nrows: int) -> None:
+        """Use a diagram read from a lemma certificate (:mod:`checker.smt.certificate`)."""
+        self._diagram, self._nrows = diagram, nrows
+
+    def add(self, derived: Vals) -> None:
+        self.rows.add(self.get(derived))
+
+    def diagram(self) -> Diagram:
+        """The rows as a reduced diagram: (root, {node: (depth, ((value, child), ...))});
+        node 0 is the accepting leaf, and a node's children have smaller numbers."""
+        if self._diagram is None:
+            self._diagram = self._build()
+        return self._diagram
+
+    def _build(self) -> Diagram:
+        rows = sorted(self.rows)
+        nodes: dict[int, tuple[int, tuple[tuple[Any, int], ...]]] = {}
+        ids: dict[tuple[int, tuple[tuple[Any, int], ...]], int] = {}
+        depth = len(self.keys)
+
+        def build(d: int, lo: int, hi: int) -> int:
+            if d == depth:
+                return 0
+            edges = []
+            j = lo
+            while j < hi:
+                v, k = rows[j][d], j
+                while k < hi and rows[k][d] == v:
+                    k += 1
+                edges.append((v, build(d + 1, j, k)))
+                j = k
+            node = (d, tuple(edges))
+            if node not in ids:
+                ids[node] = len(ids) + 1
+                nodes[ids[node]] = node
+            return ids[node]
+
+        return build(0, 0, len(rows)), nodes
+
+    def holds(self, S: Frame, terms: Terms) -> z3.BoolRef:
+        if not self.nrows:
+            return z3.BoolVal(False)
+        root, nodes = self.diagram()
+        exprs = [terms.expr(k, S) for k in self.keys]
+        memo: dict[int, Any] = {0: z3.BoolVal(True)}
+        for nid in sorted(nodes):  # children are numbered before their parents
+            d, edges = nodes[nid]
+            memo[nid] = z3.Or([z3.And(exprs[d] == v, memo[c]) for v, c in edges])
+        return memo[root]  # type: ignore[no-any-return]
 
 
 def candidates(L: Layout) -> list[Projection]:
     """The candidate lemmas of a layout (rows still empty)."""
-    w, nt = L.world, len(L.threads)
+    w, nt, T = L.world, len(L.threads), Terms
     out = []
     for t, name in enumerate(L.threads):
-        terms = [_field(f"t{t}.{f}") for f in
-                 ("kind", "block", "req", "via", "pc", "otype", "event", "cb", "chain_ret", "a0",
-                  "a1", "a2", "a3", "zone", "lock", "next", "stale") if f not in DATA]
-        terms += [_held(lk, t) for lk in L.locks]
-        out.append(Projection(f"control:{name}", terms))
-    terms = [_field("lock:" + lk) for lk in L.locks]
-    terms += [_field(f"t{t}.{f}") for t in range(nt) for f in ("kind", "block", "pc", "next", "lock")]
-    out.append(Projection("locks", terms))
+        keys = [f"t{t}.{f}" for f in
+                ("kind", "block", "req", "via", "pc", "otype", "event", "cb", "chain_ret", "a0",
+                 "a1", "a2", "a3", "zone", "lock", "next", "stale") if f not in DATA]
+        keys += [T.held(lk, t) for lk in L.locks]
+        out.append(Projection(f"control:{name}", keys))
+    keys = ["lock:" + lk for lk in L.locks]
+    keys += [f"t{t}.{f}" for t in range(nt) for f in ("kind", "block", "pc", "next", "lock")]
+    out.append(Projection("locks", keys))
     bfields = ("present", "registered", "resource", "state", "pages", "zones", "otype")
     for i, b in enumerate(w.blocks):
-        terms = [_field(f"b{i}.{f}") for f in bfields]
-        terms += [_field(f"b{i}.{lk}{n}") for lk in ("link", "back") for n in range(L.nnodes)]
-        terms += [_field("lock:" + lk) for lk in L.locks]
-        terms += [_on(t, i, f) for t in range(nt) for f in CTL]
-        out.append(Projection(f"block:memory{b.id}", terms))
+        keys = [f"b{i}.{f}" for f in bfields]
+        keys += [f"b{i}.{lk}{n}" for lk in ("link", "back") for n in range(L.nnodes)]
+        keys += ["lock:" + lk for lk in L.locks]
+        keys += [T.on(t, i, f) for t in range(nt) for f in CTL]
+        out.append(Projection(f"block:memory{b.id}", keys))
     for n in range(L.nnodes):
-        terms = [_field(f"n{n}.online"), _field(f"n{n}.present"), _field(f"slub{n}")]
-        terms += [_field(f"n{n}.{f}") for f in L.flags]
+        keys = [f"n{n}.online", f"n{n}.present", f"slub{n}"] + [f"n{n}.{f}" for f in L.flags]
         for i, b in enumerate(w.blocks):
             if b.node == n:
-                terms += [_field(f"b{i}.{f}") for f in ("present", "state", "pages", "zones")]
-                terms += [_on(t, i, f) for t in range(nt) for f in CTL + ("a2", "a3", "zone")]
-        out.append(Projection(f"node:{n}", terms))
+                keys += [f"b{i}.{f}" for f in ("present", "state", "pages", "zones")]
+                keys += [T.on(t, i, f) for t in range(nt) for f in CTL + ("a2", "a3", "zone")]
+        out.append(Projection(f"node:{n}", keys))
     return out
 
 
@@ -119,13 +204,14 @@ def mine(sy: System, budget: int = STATE_BUDGET, deadline: float = float("inf")
     was complete."""
     sm = sy.model()
     cands = candidates(sy.L)
+    terms = Terms(sy.L)
     s0 = sm.initial()[0]
     seen, queue = {s0}, deque([s0])
     while queue and len(seen) <= budget and time.monotonic() < deadline:
         s = queue.popleft()
-        vals = sy.L.encode(s)
+        derived = terms.values(sy.L.encode(s))
         for c in cands:
-            c.add(vals)
+            c.add(derived)
         for _a, s2, _obs in sm.successors(s):
             if s2 not in seen:
                 seen.add(s2)
@@ -186,7 +272,8 @@ def conjunction(sy: System, props: Props, names: Iterable[str], lemmas: list[Pro
     once on the relation's template frame and substituted into the frames asked for)."""
     out: dict[str, Callable[[Frame], Any]] = {}
     templates = {n: props.holds(n, sy.X) for n in names}
-    templates.update({c.name: c.holds(sy.X) for c in lemmas if c.rows})
+    terms = Terms(sy.L)
+    templates.update({c.name: c.holds(sy.X, terms) for c in lemmas if c.nrows})
     memo: dict[tuple[str, int], Any] = {}
 
     def at(name: str, S: Frame) -> Any:

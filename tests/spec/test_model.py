@@ -176,3 +176,20 @@ def test_enabled_is_pure() -> None:
 
 
 _ = (MEM_GOING_OFFLINE, MEM_OFFLINE)
+
+
+def test_no_callback_no_status_change_nid_judgement() -> None:
+    """A world without notifier callbacks observes no status_change_nid: a node that gains its
+    first memory is no violation (the announcement has no witness), on every profile."""
+    from pathlib import Path
+
+    from checker.explore import explore, verdicts
+    from checker.model import SpecModel
+    from spec.config import load_world
+
+    bare = Path(__file__).resolve().parents[1] / "checker" / "smt" / "worlds" / "bare.toml"
+    for profile in ("v3.4", "v6.1", "v6.17"):
+        m = SpecModel(load_world(bare).with_profile(profile))
+        got = {v.name: v.verdict for v in verdicts(m, explore(m), None)}
+        assert got["status_change_nid"] != "violated", profile
+        assert got["node_state"] == "passed", profile  # the flip itself does happen

@@ -13,12 +13,13 @@ import time
 from collections import deque
 
 import pytest
+import z3
 
 from checker.explore import explore, verdicts
 from checker.model import SpecModel
 from checker.smt.bmc import Checker
 from checker.smt.engine import prove
-from checker.smt.lemmas import conjunction, houdini, mine
+from checker.smt.lemmas import Terms, conjunction, houdini, mine
 from checker.smt.props import Props
 from checker.smt.system import System
 from spec.profiles import get_profile
@@ -62,7 +63,8 @@ def _reachable(sy: System) -> list[dict]:
             if s2 not in seen:
                 seen.add(s2)
                 queue.append(s2)
-    return [sy.L.encode(s) for s in seen]
+    terms = Terms(sy.L)
+    return [terms.values(sy.L.encode(s)) for s in seen]
 
 
 def test_kept_lemmas_hold_on_every_reachable_state() -> None:
@@ -77,10 +79,9 @@ def test_kept_lemmas_hold_on_every_reachable_state() -> None:
     states = _reachable(sy)
     for name in h.kept:
         c = by[name]
-        assert all(tuple(py(v) for py, _ in c.terms) in c.rows for v in states), name
+        assert all(c.get(v) in c.rows for v in states), name
     # and each dropped candidate is really too strong, or fell with one that is
-    wrong = {c.name for c in cands if any(tuple(py(v) for py, _ in c.terms) not in c.rows
-                                          for v in states)}
+    wrong = {c.name for c in cands if any(c.get(v) not in c.rows for v in states)}
     assert wrong and wrong <= set(h.dropped)
 
 
@@ -107,3 +108,37 @@ def test_mutant_invariant_never_proved() -> None:
     h = houdini(Checker(sy, time.monotonic() + 120)._sat, sy,
                 conjunction(sy, Props(sy.L), [inv], cands), 1)
     assert inv not in h.kept and inv in h.dropped
+
+
+def test_diagram_accepts_exactly_the_rows() -> None:
+    """A projection's decision diagram, evaluated on concrete values, accepts each mined row
+    and rejects every tuple that differs from a row in one term (when that tuple is no row)."""
+    sy = System(tiny("v3.4"), get_profile("v3.4"))
+    cands, _, complete = mine(sy)
+    assert complete
+    terms = Terms(sy.L)
+    for c in cands:
+        xs = [z3.BitVec(f"k{j}", 32) if not isinstance(v, bool) else z3.Bool(f"k{j}")
+              for j, v in enumerate(next(iter(c.rows)))]
+        frame = dict(zip(c.keys, xs))
+        f = c.holds(frame, _Plain(terms))
+        root, nodes = c.diagram()
+        assert len(nodes) <= sum(len(r) for r in c.rows)
+        probes = set(c.rows)
+        for r in sorted(c.rows)[:40]:
+            for j, v in enumerate(r):
+                probes.add(r[:j] + ((not v) if isinstance(v, bool) else v + 1,) + r[j + 1:])
+        for r in probes:
+            val = z3.simplify(z3.substitute(f, *[(x, z3.BoolVal(v) if isinstance(v, bool)
+                                                  else z3.BitVecVal(v, 32)) for x, v in zip(xs, r)]))
+            assert z3.is_true(val) == (r in c.rows), (c.name, r)
+
+
+class _Plain:
+    """Terms rendered as the frame's own variables (the diagram test's frame is the keys)."""
+
+    def __init__(self, terms: Terms) -> None:
+        self.terms = terms
+
+    def expr(self, key: str, S: dict) -> object:
+        return S[key]
