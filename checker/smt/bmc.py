@@ -93,7 +93,6 @@ class Checker:
     def bmc(self, names: list[str], depth: int) -> dict[str, Outcome]:
         """Shortest violation of each invariant up to ``depth`` transitions; the others 'passed'
         to that depth (or 'unknown' at the depth where the deadline struck)."""
-        sy = self.sy
         out: dict[str, Outcome] = {}
         for k in range(depth + 1):
             path = self.unroll(k)

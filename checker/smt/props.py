@@ -30,16 +30,17 @@ RES, ISO, ONL = 0, 1, 2
 Frame = dict[str, Any]
 
 NOT_ENCODED = {
-    "notifier_protocol": "needs which callbacks saw GOING_X and answered it with success (the "
-                         "Monitor's seen_going / ok_going / closers); the spec's operation record "
-                         "keeps only the chain's last return value, not which callee stopped it",
-    "chain_order": "needs the callees an event reached so far and the last one's return value "
-                   "(the Monitor's run); the spec keeps the next callee's index, not whether "
-                   "the previous call stopped the chain",
+    "notifier_protocol": "needs which callbacks the operation's GOING_X reached and which of them "
+                         "answered it with success (the Monitor's seen_going, ok_going, closers): "
+                         "when a callee stops the chain, the spec's operation record keeps the "
+                         "return value, not which callee it was",
+    "chain_order": "the Monitor judges a chain cut short at the operation's next event or return, "
+                   "from the callees the chain reached and the last one's return value (its "
+                   "run); the spec's state keeps neither once the chain is over",
     "rejected_write": "needs the block's state and online type when the write began and whether "
                       "another operation changed them since (the Monitor's pre_state, "
-                      "pre_online_type, disturbed, had_calls): ghost fields the spec's state "
-                      "does not have",
+                      "pre_online_type, disturbed, had_calls): history the spec's state does "
+                      "not keep",
 }
 
 

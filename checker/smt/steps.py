@@ -25,7 +25,9 @@ operation; the predicate is the disjunction over paths of ``sel == p`` and that 
   the step that starts it, and no operation starts another chain after its closing one).
 
 The "first call of an event" of the Monitor (its ``run`` of callees is empty) is the call at
-chain position 0 here. These derivations hold of the spec's operations; the agreement test
+chain position 0 here. These derivations hold of the spec's operations (and of a mutated spec
+that keeps ``a2`` and ``event`` as the spec writes them: the agreement test runs on every step
+mutant too); the agreement test
 (tests/checker/smt/test_steps.py) checks on every reachable state of the tiny world, with the
 Monitor's own state run along every path, that each predicate is true exactly when the Monitor
 reports the violation; and a BMC counterexample is judged by the Monitor again (bmc._judge).
@@ -43,7 +45,8 @@ they satisfy what is proved of reachable states), and all its earlier steps good
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import z3
 

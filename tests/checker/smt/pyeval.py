@@ -9,7 +9,8 @@ term is never evaluated wrongly in silence. Bit-vectors are held as unsigned int
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import z3
 
@@ -26,6 +27,18 @@ def compile_term(e: Any, frame_tag: str = "x") -> Fn:
     if not isinstance(e, z3.ExprRef):
         v = e
         return lambda vals: v
+    return _compile([e], frame_tag, conj=False)
+
+
+def compile_conj(es: list[Any], frame_tag: str = "x") -> Fn:
+    """A function that is true of ``vals`` exactly when every term of ``es`` is (evaluated in
+    order, stopping at the first false one)."""
+    if any(not isinstance(e, z3.ExprRef) and not e for e in es):
+        return lambda vals: False
+    return _compile([e for e in es if isinstance(e, z3.ExprRef)], frame_tag, conj=True)
+
+
+def _compile(es: list[Any], frame_tag: str, conj: bool) -> Fn:
     lines: list[str] = []
     memo: dict[int, str] = {}
 
@@ -100,12 +113,23 @@ def compile_term(e: Any, frame_tag: str = "x") -> Fn:
         memo[key] = var
         return var
 
-    out = go(e)
+    if conj:
+        for e in es:
+            lines.append(f"    if not {go(e)}:\n        return False")
+        out = "True"
+    else:
+        out = go(es[0])
     src = "def f(vals):\n" + "\n".join(lines) + f"\n    return {out}\n"
     env: dict[str, Any] = {}
     exec(src, env)  # noqa: S102 - generated from a Z3 term, no outside input
     fn: Fn = env["f"]
-    if z3.is_bv(e):
+    e = es[0] if es else None
+    if not conj and z3.is_bv(e):
         w = e.size()
-        return lambda vals: (lambda x: x - (1 << w) if x >> (w - 1) else x)(fn(vals))
+
+        def signed(vals: dict[str, Any]) -> int:
+            x: int = fn(vals)
+            return x - (1 << w) if x >> (w - 1) else x
+
+        return signed
     return fn

@@ -29,7 +29,7 @@ from spec.config import load_world
 from spec.invariants import Monitor
 from spec.profiles import get_profile
 from spec.worlds import builtin_world
-from tests.checker.smt.pyeval import compile_term
+from tests.checker.smt.pyeval import compile_conj, compile_term
 from tests.checker.smt.test_smt import tiny
 from tests.mutants.spec.step_mutants import STEP_MANIFEST
 
@@ -42,7 +42,7 @@ class Compiled:
     def __init__(self, sy: System) -> None:
         st = StepProps(sy)
         self.sy = sy
-        self.guards = [[compile_term(g) for g in p.guard] for p in sy.paths]
+        self.guards = [compile_conj(p.guard) for p in sy.paths]
         self.upd = [{k: compile_term(v) for k, v in p.upd.items()} for p in sy.paths]
         self.bad = [{n: compile_term(st.path_bad(n, p)) for n in STEP_INVARIANTS} for p in sy.paths]
         self.by_action: dict = {}
@@ -54,7 +54,7 @@ class Compiled:
         out: dict = {}
         for a, ks in self.by_action.items():
             for k in ks:
-                if all(g(vals) for g in self.guards[k]):
+                if self.guards[k](vals):
                     assert a not in out, f"two paths for {a}"
                     out[a] = k
         return out

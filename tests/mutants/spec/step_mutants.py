@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.smt.symspec import ISO, ONL, SymSpec
 from checker.smt.paths import If
+from checker.smt.symspec import ISO, ONL, SymSpec
 from spec.model import Spec
 from spec.state import PAGES_ISOLATED, PAGES_ONLINE
 
