@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 
 from checker.results import InvariantResult
-from checker.smt.bmc import Checker, Outcome, Timeout
+from checker.smt.bmc import Checker, InternalError, Outcome, Timeout
 from checker.smt.lemmas import STATE_BUDGET, conjunction, houdini, mine
 from checker.smt.props import NOT_ENCODED, Props
 from checker.smt.steps import houdini_steps
@@ -113,6 +113,9 @@ def _steps(ch: Checker, preds: dict, kept: list[str], lemmas: list[str], todo: l
             out[n] = Outcome("proved", k, strengthened_by=lemmas + proved_states)
         elif n in hs.violated:  # a base-case failure: the shortest trace, decoded and replayed
             out[n] = ch.bmc([n], hs.violated[n])[n]
+            if out[n].verdict != "violated":
+                raise InternalError(f"{n}: the base case failed at step {hs.violated[n]} but BMC "
+                                    f"to that depth finds no violation")
         else:
             out[n] = Outcome("cti", k, message=f"cti: {hs.dropped[n]}")
     return [n for n in todo if n not in hs.kept and n not in hs.violated]

@@ -33,7 +33,9 @@ Monitor's own state run along every path, that each predicate is true exactly wh
 reports the violation; and a BMC counterexample is judged by the Monitor again (bmc._judge).
 
 Leaves out: ``notifier_protocol``, ``chain_order`` and ``rejected_write`` (see props.NOT_ENCODED:
-they need per-operation history that the spec's state does not determine).
+they need per-operation history that the spec's state does not determine), and the 6.17 node
+notifier (NODE_* events; symspec renders the v3.4 and v6.1 steps, where ``struct
+memory_notify`` carries the nids).
 
 k-induction of a step invariant (:func:`kind_step`, :func:`houdini_steps`): the step case has k
 transitions from frame 0 to frame k; the hypotheses are the step invariants on steps 0..k-2,
