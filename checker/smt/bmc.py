@@ -1,8 +1,9 @@
 """Bounded model checking and k-induction over :class:`checker.smt.system.System`.
 
 Models: BMC unrolls the relation from the initial state one transition at a time and asks, at
-each depth, whether an invariant fails in the last frame (so the first depth found is a
-shortest counterexample, counted in transitions). A counterexample is decoded into a
+each depth, whether an invariant fails in the last frame, or a step invariant
+(:mod:`checker.smt.steps`) in the last transition (so the first depth found is a shortest
+counterexample, counted in transitions). A counterexample is decoded into a
 :class:`checker.traces.Trace` by running the decoded actions through the spec, checking after
 every step that the spec's state is the solver's frame, and replaying the trace with
 ``checker.traces.replay``; any disagreement raises :class:`InternalError`.
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 import z3
 
 from checker.smt.props import Props
+from checker.smt.steps import STEP_INVARIANTS, StepProps
 from checker.smt.system import System
 from checker.traces import Trace, TraceStep, replay
 from spec.errors import ActionError, MemhpError
@@ -51,6 +53,20 @@ class Checker:
         self.sy = system
         self.props = Props(system.L)
         self.deadline = deadline
+        self._steps: StepProps | None = None
+
+    def steps(self) -> StepProps:
+        """The step invariants' predicates (built on first use: one pass over the paths each)."""
+        if self._steps is None:
+            self._steps = StepProps(self.sy)
+        return self._steps
+
+    def bad_at(self, name: str, k: int) -> z3.BoolRef:
+        """``name`` fails at depth k: in frame k (a state invariant) or in the step into frame k
+        (a step invariant; none at depth 0)."""
+        if name in STEP_INVARIANTS:
+            return self.steps().bad_at(name, k - 1) if k > 0 else z3.BoolVal(False)
+        return z3.Not(self.props.holds(name, self.sy.frame(k)))
 
     def _sat(self, *fs: z3.BoolRef) -> z3.ModelRef | None:
         """A model of the conjunction, None if unsatisfiable; Timeout past the deadline. The
@@ -77,7 +93,6 @@ class Checker:
     def bmc(self, names: list[str], depth: int) -> dict[str, Outcome]:
         """Shortest violation of each invariant up to ``depth`` transitions; the others 'passed'
         to that depth (or 'unknown' at the depth where the deadline struck)."""
-        sy, P = self.sy, self.props
         out: dict[str, Outcome] = {}
         for k in range(depth + 1):
             path = self.unroll(k)
@@ -85,7 +100,7 @@ class Checker:
                 left = [n for n in names if n not in out]
                 if not left:
                     return out
-                bad = {n: z3.Not(P.holds(n, sy.frame(k))) for n in left}
+                bad = {n: self.bad_at(n, k) for n in left}
                 try:
                     m = self._sat(*path, z3.Or(list(bad.values())))
                 except Timeout:
@@ -151,6 +166,10 @@ class Checker:
     def kind(self, name: str, kmax: int, lemmas: tuple[str, ...] = ()) -> Outcome:
         """Smallest k <= kmax for which ``name`` (with ``lemmas``, proved separately) is
         k-inductive; a failing base case is a violation, a failing step case at kmax a cti."""
+        if name in STEP_INVARIANTS:
+            from checker.smt.steps import kind_step
+
+            return kind_step(self, name, kmax, lemmas)  # type: ignore[no-any-return]
         sy, P = self.sy, self.props
         inv = (name,) + tuple(lemmas)
         cti: dict[str, int | bool] | None = None

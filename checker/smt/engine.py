@@ -12,6 +12,10 @@ conjunction keeps is a ``cti`` with the pre-state of the
 step case that dropped it. A deadline over the whole run turns whatever is unfinished into
 ``unknown``.
 
+The step invariants of :mod:`checker.smt.steps` go through the same BMC; for each k, after the
+Houdini run, they are k-induced together (:func:`checker.smt.steps.houdini_steps`) assuming the
+state invariants and lemmas that run proved, and come out proved / cti the same way.
+
 Leaves out: the invariants props.NOT_ENCODED lists (they are named in the notes).
 """
 
@@ -21,10 +25,11 @@ import time
 from pathlib import Path
 
 from checker.results import InvariantResult
-from checker.smt.bmc import Checker, Outcome, Timeout
 from checker.smt import certificate
+from checker.smt.bmc import Checker, InternalError, Outcome, Timeout
 from checker.smt.lemmas import STATE_BUDGET, Projection, conjunction, houdini, mine
 from checker.smt.props import NOT_ENCODED, Props
+from checker.smt.steps import houdini_steps
 from checker.smt.symspec import SymSpec
 from checker.smt.system import System
 from spec.config import World
@@ -68,32 +73,36 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     ch = Checker(sy, deadline)
     props = Props(sy.L)
     names = props.names()
+    steps = ch.steps().names()
     out: dict[str, Outcome] = {}
     notes: list[str] = []
     try:
-        for n, o in ch.bmc(names, k - 1).items():
+        for n, o in ch.bmc(names + steps, k - 1).items():
             if o.verdict == "violated":
                 out[n] = o
     except Timeout:
         pass
     todo = [n for n in names if n not in out]
+    step_todo = [n for n in steps if n not in out]
     try:
         cands, source = _candidates(sy, budget, deadline, lemma_file, mine_fresh)
         cands = [c for c in cands if c.name.split(":")[0] in families]
         notes.append(f"smt: {len(cands)} candidate lemmas from {source}: "
                      + ", ".join(f"{c.name} ({c.nrows} rows)" for c in cands))
         for kk in range(1, k + 1):
-            if not todo:
+            if not todo and not step_todo:
                 break
             live = [n for n in names if n not in out or out[n].verdict != "violated"]
-            h = houdini(ch._sat, sy, conjunction(sy, props, live, cands), kk)
+            preds = conjunction(sy, props, live, cands)
+            h = houdini(ch._sat, sy, preds, kk)
             stale = [x for x in h.dropped if x not in names]
             if stale and source.startswith("the certificate"):
                 notes.append(f"smt: the certificate's lemmas {', '.join(stale)} were not proved "
                              f"(it is stale: write it again); mining the spec's states instead")
                 cands, source = _candidates(sy, budget, deadline, None, True)
                 cands = [c for c in cands if c.name.split(":")[0] in families]
-                h = houdini(ch._sat, sy, conjunction(sy, props, live, cands), kk)
+                preds = conjunction(sy, props, live, cands)
+                h = houdini(ch._sat, sy, preds, kk)
             lemmas = [x for x in h.kept if x not in names]
             notes.append(f"smt: k = {kk}: lemmas proved ({len(lemmas)} of {len(cands)}): "
                          f"{', '.join(lemmas) or 'none'}; dropped: "
@@ -104,14 +113,15 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
                 else:
                     out[n] = Outcome("cti", kk, message=f"cti: {h.dropped[n]}")
             todo = [n for n in todo if n not in h.kept]
+            step_todo = _steps(ch, preds, h.kept, lemmas, step_todo, kk, out)
     except Timeout:  # what was left undecided (cti at a smaller k included) is unknown
-        for n in todo:
+        for n in todo + step_todo:
             out[n] = Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"
                              + (f"; at a smaller k, {out[n].message}" if n in out else ""))
-    for n in names:
+    for n in names + steps:
         out.setdefault(n, Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"))
     results = []
-    for n in names:
+    for n in names + steps:
         o = out[n]
         msg = o.message
         if o.verdict == "proved":
@@ -123,3 +133,25 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
                                        o.trace, msg, o.trace.cause or "" if o.trace else ""))
     notes += [f"smt: {n} not encoded ({why})" for n, why in NOT_ENCODED.items()]
     return results, notes
+
+
+def _steps(ch: Checker, preds: dict, kept: list[str], lemmas: list[str], todo: list[str], k: int,
+           out: dict[str, Outcome]) -> list[str]:
+    """k-induction of the step invariants ``todo`` assuming what the Houdini run at this k
+    proved (``kept``: state invariants and lemmas, each proved of every reachable state);
+    records proved / violated / cti in ``out`` and returns those still undecided."""
+    if not todo:
+        return todo
+    hs = houdini_steps(ch._sat, ch.steps(), todo, [preds[x] for x in kept], k)
+    proved_states = [x for x in kept if x not in lemmas]
+    for n in todo:
+        if n in hs.kept:
+            out[n] = Outcome("proved", k, strengthened_by=lemmas + proved_states)
+        elif n in hs.violated:  # a base-case failure: the shortest trace, decoded and replayed
+            out[n] = ch.bmc([n], hs.violated[n])[n]
+            if out[n].verdict != "violated":
+                raise InternalError(f"{n}: the base case failed at step {hs.violated[n]} but BMC "
+                                    f"to that depth finds no violation")
+        else:
+            out[n] = Outcome("cti", k, message=f"cti: {hs.dropped[n]}")
+    return [n for n in todo if n not in hs.kept and n not in hs.violated]

@@ -5,7 +5,9 @@ made concrete), writes new values, and branches with :meth:`Run.br` (a condition
 data: the run forks) or :meth:`Run.conc` (a field made concrete by case split over its domain).
 :func:`all_paths` re-runs a step function under every sequence of decisions, depth first, and
 returns one :class:`Path` per leaf: the conjunction of the branch conditions taken, the fields
-written, the action taken and the notifier calls made.
+written, the action taken, the thread and block of the operation that takes it and the notifier
+calls made (event, callee, its position in the chain, the block's allocatability and the
+``struct memory_notify`` nids at the call: what :mod:`checker.smt.steps` judges).
 
 Leaves out: loops over symbolic bounds (the spec has none; every loop runs over the world).
 """
@@ -63,9 +65,14 @@ def Not(x: Val) -> Val:
 
 @dataclass
 class Call:
+    """One notifier call of a step, with what the Monitor judges of it."""
+
     event: str
     callback: str
     alloc: Val  # the block's pages allocatable at the call
+    pos: int = 0  # the callee's position in the chain (0: the call that starts the event)
+    nid: Val = -1  # status_change_nid at the call (arg[2])
+    nid_normal: Val = -2  # status_change_nid_normal at the call (arg[3]; -2: None)
 
 
 @dataclass
@@ -75,6 +82,7 @@ class Path:
     upd: dict[str, Val]
     calls: list[Call] = field(default_factory=list)
     block: int | None = None  # the operation's block (index), for the alloc invariants
+    thread: int = -1  # the thread whose operation takes the step (-1: none, a read)
 
 
 class Run:
@@ -166,7 +174,7 @@ def all_paths(frame: dict[str, z3.ExprRef], fn: Callable[[Run], Action]) -> list
         r = Run(frame, dec)
         try:
             action = fn(r)
-            out.append(Path(action, r.guard, r.upd, r.calls, r.block))
+            out.append(Path(action, r.guard, r.upd, r.calls, r.block, r.t))
         except Infeasible:
             pass
         trail, d = r.trail, r.dec[:len(r.trail)]

@@ -5,13 +5,15 @@ operation in flight) ``node_state``, ``page_accounting``, ``state_matches_memory
 ``sysfs_dirs``, ``sysfs_names``, ``sysfs_end_phys_index``, ``sysfs_removable``, ``sysfs_links``,
 and the checks the Monitor makes after every step, ``state_strings`` (a block reads
 going-offline only while an operation runs on it) and ``slub_structures`` (the state part:
-allocatable memory has SLUB structures). ``tests/checker/smt/test_agreement.py`` checks on
-every reachable state of small worlds that each predicate says what the Monitor says.
+allocatable memory has SLUB structures). ``tests/checker/smt/test_smt.py`` checks on the
+reachable states of small worlds that each predicate says what the Monitor says.
 
-Leaves out (reported as not encoded): the history invariants ``notifier_protocol``,
-``chain_order``, ``alloc_*``, ``status_change_nid``, ``remove_only_offline`` and
-``rejected_write``; they judge observations against the Monitor's per-operation record, which
-this encoding does not carry.
+The history invariants judged on one step (``alloc_*``, ``status_change_nid``,
+``remove_only_offline``) are step predicates in :mod:`checker.smt.steps`.
+
+Leaves out (reported as not encoded, :data:`NOT_ENCODED`): ``notifier_protocol``,
+``chain_order`` and ``rejected_write``, whose verdicts depend on per-operation history that the
+spec's state does not determine.
 """
 
 from __future__ import annotations
@@ -28,15 +30,17 @@ RES, ISO, ONL = 0, 1, 2
 Frame = dict[str, Any]
 
 NOT_ENCODED = {
-    "notifier_protocol": "a history invariant: needs the Monitor's record of each operation's events",
-    "chain_order": "a history invariant: needs the order of callees within an event",
-    "alloc_going_online": "a history invariant (observations of notifier calls)",
-    "alloc_online": "a history invariant (observations of notifier calls)",
-    "alloc_going_offline": "a history invariant (observations of notifier calls)",
-    "alloc_cancel_offline": "a history invariant (observations of notifier calls)",
-    "status_change_nid": "a history invariant: needs the node state before the operation",
-    "remove_only_offline": "a history invariant: needs the event that closed the operation",
-    "rejected_write": "a history invariant: needs the block's state when the write began",
+    "notifier_protocol": "needs which callbacks the operation's GOING_X reached and which of them "
+                         "answered it with success (the Monitor's seen_going, ok_going, closers): "
+                         "when a callee stops the chain, the spec's operation record keeps the "
+                         "return value, not which callee it was",
+    "chain_order": "the Monitor judges a chain cut short at the operation's next event or return, "
+                   "from the callees the chain reached and the last one's return value (its "
+                   "run); the spec's state keeps neither once the chain is over",
+    "rejected_write": "needs the block's state and online type when the write began and whether "
+                      "another operation changed them since (the Monitor's pre_state, "
+                      "pre_online_type, disturbed, had_calls): history the spec's state does "
+                      "not keep",
 }
 
 

@@ -4,11 +4,12 @@ Models: every handler of :class:`spec.model.Spec`, one method of the same name, 
 cuts (spec/STEPS.md), for both profiles: write starts (parsed concretely: the text is part of the
 action), hot-add and hot-remove starts, reads, and each thread's next step with its choices.
 The machine's data stay symbolic; the operation's control fields (pc, kind, block, event,
-callback) are made concrete by case split. ``tests/checker/smt/test_agreement.py`` checks that on
+callback) are made concrete by case split. ``tests/checker/smt/test_smt.py`` checks that on
 every reachable state of small worlds the successors these paths admit are exactly the spec's.
 
 Leaves out: ``inject`` actions (the explorer does not take them either) and observations other
-than the notifier calls' event, callee and allocatability.
+than the notifier calls' event, callee, chain position, allocatability and nids (the callback's
+return value and start_pfn / nr_pages are not recorded).
 """
 
 from __future__ import annotations
@@ -243,7 +244,8 @@ class SymSpec:
         cb = self.chain[cbi]
         ret = self._callback(x, cb.kind, cb.answers, event)
         assert x.block is not None
-        x.calls.append(_call(event, cb.name, self.b(x, x.block, "pages") == ONL))
+        x.calls.append(_call(event, cb.name, self.b(x, x.block, "pages") == ONL, cbi,
+                             self.op(x, "a2"), self.op(x, "a3")))
         if ret & NOTIFY_STOP_MASK or cbi + 1 == len(self.chain):
             self.upd(x, pc=self.op(x, "next"), chain_ret=ret, cb=0)
         else:
@@ -635,7 +637,7 @@ class SymSpec:
                   **{f"back{n}": False for n in range(self.L.nnodes)})
 
 
-def _call(event: str, callback: str, alloc: Val) -> Any:
+def _call(event: str, callback: str, alloc: Val, pos: int, nid: Val, nid_normal: Val) -> Any:
     from checker.smt.paths import Call
 
-    return Call(event, callback, alloc)
+    return Call(event, callback, alloc, pos, nid, nid_normal)

@@ -6,7 +6,8 @@ path's guard holds of frame k and each field of frame k+1 is the path's update o
 none, the field of frame k. The relation is built once on template frames and instantiated per
 step by substitution.
 
-Leaves out: nothing of the spec's successors (see symspec); observations are not encoded.
+Leaves out: nothing of the spec's successors (see symspec). Observations are not part of the
+frames; the step predicates (:mod:`checker.smt.steps`) read the notifier calls off the paths.
 """
 
 from __future__ import annotations

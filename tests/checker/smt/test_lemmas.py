@@ -30,10 +30,16 @@ PINNED = {
     "v3.4": {"state_strings": "proved", "slub_structures": "proved", "node_state": "proved",
              "page_accounting": "proved", "state_matches_memory": "cti", "sysfs_dirs": "cti",
              "sysfs_names": "proved", "sysfs_end_phys_index": "proved",
-             "sysfs_removable": "proved", "sysfs_links": "cti"},
+             "sysfs_removable": "proved", "sysfs_links": "cti",
+             "alloc_going_online": "proved", "alloc_online": "proved",
+             "alloc_going_offline": "proved", "alloc_cancel_offline": "cti",
+             "status_change_nid": "cti", "remove_only_offline": "cti"},
     "v6.1": {"state_strings": "proved", "slub_structures": "proved", "node_state": "proved",
              "page_accounting": "proved", "state_matches_memory": "proved", "sysfs_dirs": "proved",
-             "sysfs_names": "proved", "sysfs_removable": "violated", "sysfs_links": "proved"},
+             "sysfs_names": "proved", "sysfs_removable": "violated", "sysfs_links": "proved",
+             "alloc_going_online": "proved", "alloc_online": "proved",
+             "alloc_going_offline": "proved", "alloc_cancel_offline": "proved",
+             "status_change_nid": "proved", "remove_only_offline": "proved"},
 }
 
 
