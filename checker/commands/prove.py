@@ -30,6 +30,8 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole run (default 120)")
     p.add_argument("--parametric", action="store_true",
                    help="the parametric proofs (any number of blocks, nodes, callbacks, writers)")
+    p.add_argument("--bmc-depth", type=int, default=None, metavar="D",
+                   help="BMC to D transitions before k-induction (default k - 1)")
     p.add_argument("--mine", action="store_true",
                    help="read the candidate lemmas off the spec's states, not a certificate")
     p.add_argument("--lemmas", metavar="FILE", help="candidate lemmas from this certificate")
@@ -70,6 +72,8 @@ def run(args: Any) -> int:
 
     if args.k < 1:
         raise ProveUsageError(f"--k {args.k}: k must be at least 1")
+    if args.bmc_depth is not None and args.bmc_depth < 0:
+        raise ProveUsageError(f"--bmc-depth {args.bmc_depth}: must be 0 or more")
     if not args.timeout > 0:
         raise ProveUsageError(f"--timeout {args.timeout}: must be a positive number of seconds")
     w = _world(args)
@@ -83,7 +87,7 @@ def run(args: Any) -> int:
         except ImportError:
             raise ProveUsageError("--parametric: the parametric model is not installed "
                                   "(checker.smt.parametric.prove_all is missing)") from None
-        results = list(prove_all(profile.name, args.timeout))
+        results = list(prove_all(profile.name, args.timeout, args.bmc_depth or 0))
     else:
         from pathlib import Path
 
@@ -95,13 +99,17 @@ def run(args: Any) -> int:
         if lemma_file is not None and not lemma_file.is_file():
             raise ProveUsageError(f"--lemmas {lemma_file}: no such file")
         results, notes = prove(w, profile, args.k, args.timeout, lemma_file=lemma_file,
-                               mine_fresh=args.mine)
+                               mine_fresh=args.mine, bmc_depth=args.bmc_depth)
     res = RunResult("prove", profile.name, w.name, invariants=results, notes=notes)
     res.exit = verdict_exit(results)
     if args.json:
         print(json.dumps(res.to_json(), indent=1))
         return res.exit
-    print(f"world {w.name}, profile {profile.name}: k-induction up to k={args.k}, timeout {args.timeout:g} s")
+    depth = args.bmc_depth if args.bmc_depth is not None else 0
+    bmc = (f"BMC to depth {max(args.k - 1, depth)}, " if not args.parametric else
+           f"BMC of the 2x2 instance to depth {depth}, " if depth else "")
+    print(f"world {w.name}, profile {profile.name}: {bmc}k-induction up to k={args.k}, "
+          f"timeout {args.timeout:g} s")
     for r in results:
         extra = f" [{r.cause}] {len(r.trace)} steps" if r.trace is not None else ""
         print(f"  {r.engine:6} {r.name:22} {r.verdict:9} bound={r.bound}{extra}")

@@ -59,14 +59,16 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
           sym: type[SymSpec] = SymSpec, spec_cls: object = None,
           families: tuple[str, ...] = ("control", "locks", "block", "node"),
           budget: int = STATE_BUDGET, lemma_file: Path | None = None,
-          mine_fresh: bool = False) -> tuple[list[InvariantResult], list[str]]:
+          mine_fresh: bool = False, bmc_depth: int | None = None
+          ) -> tuple[list[InvariantResult], list[str]]:
     """The encoded invariants' verdicts and notes. ``families`` picks the kinds of candidate
     lemma (by name prefix; empty: plain k-induction of the invariants together); ``budget``
     is the number of the spec's states the candidates are read from. The candidates come
     from ``lemma_file`` (a certificate; it must match the world and profile), else from the
     shipped certificate of the world and profile if there is one, else (and with
     ``mine_fresh``) from the spec's states; a certificate whose lemmas are not all proved is
-    stale, and the candidates are then mined afresh."""
+    stale, and the candidates are then mined afresh. BMC runs first, to ``bmc_depth``
+    transitions (default k - 1, the base case k-induction needs)."""
     deadline = time.monotonic() + timeout
     sy = System(world, profile, sym, spec_cls)
     mine_fresh = mine_fresh or sym is not SymSpec or spec_cls is not None  # a mutant's own states
@@ -77,7 +79,7 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     out: dict[str, Outcome] = {}
     notes: list[str] = []
     try:
-        for n, o in ch.bmc(names + steps, k - 1).items():
+        for n, o in ch.bmc(names + steps, max(k - 1, bmc_depth or 0)).items():
             if o.verdict == "violated":
                 out[n] = o
     except Timeout:

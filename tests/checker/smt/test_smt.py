@@ -8,6 +8,7 @@ search; MEMHP_SLOW=1 checks every reachable state of the tiny world.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import deque
@@ -153,6 +154,7 @@ def test_spec_mutant_violated_at_explorer_length(name: str) -> None:
 def test_prove_usage_errors(capsys) -> None:
     assert main(["prove", "--k", "0"]) == 2
     assert main(["prove", "--timeout", "-1"]) == 2
+    assert main(["prove", "--bmc-depth", "-1"]) == 2
     assert main(["prove", "--world", "/nonexistent.toml"]) == 2
     import importlib.util
 
@@ -160,3 +162,20 @@ def test_prove_usage_errors(capsys) -> None:
         assert main(["prove", "--parametric"]) == 2
     err = capsys.readouterr().err
     assert all(line.startswith("memhp: error:") for line in err.strip().splitlines())
+
+
+def test_bmc_depth_turns_a_cti_into_the_shortest_violation(capsys) -> None:
+    """status_change_nid on tiny v3.4 is a cti with --k 1 (BMC to depth 0) and violated, at
+    the explorer's length, once BMC reaches that depth."""
+    m = SpecModel(tiny("v3.4"))
+    want = {v.name: v for v in verdicts(m, explore(m), None)}["status_change_nid"]
+    assert want.verdict == "violated"
+    depth = len(want.trace)
+    rc = main(["prove", "--world", str(WORLDS / "tiny.toml"), "--k", "1", "--json"])
+    got = {r["name"]: r for r in json.loads(capsys.readouterr().out)["invariants"]}
+    assert rc == 3 and got["status_change_nid"]["verdict"] == "cti"
+    rc = main(["prove", "--world", str(WORLDS / "tiny.toml"), "--k", "1", "--bmc-depth",
+               str(depth), "--json"])
+    got = {r["name"]: r for r in json.loads(capsys.readouterr().out)["invariants"]}
+    assert rc != 0 and got["status_change_nid"]["verdict"] == "violated"
+    assert got["status_change_nid"]["bound"] == depth
