@@ -179,3 +179,22 @@ def test_bmc_depth_turns_a_cti_into_the_shortest_violation(capsys) -> None:
     got = {r["name"]: r for r in json.loads(capsys.readouterr().out)["invariants"]}
     assert rc != 0 and got["status_change_nid"]["verdict"] == "violated"
     assert got["status_change_nid"]["bound"] == depth
+
+
+def test_verify_smt_engine_agrees_with_the_explorer(tmp_path: Path, capsys) -> None:
+    """verify --engines explore,smt on tiny v3.4: smt proves only what the complete search
+    passes, and what it finds violated the search finds at the same length."""
+    main(["verify", "--world", str(WORLDS / "tiny.toml"), "--engines", "explore,smt",
+          "--no-baseline", "--out", str(tmp_path / "r"), "--json"])
+    rows = json.loads(capsys.readouterr().out)["invariants"]
+    ex = {r["name"]: r for r in rows if r["engine"] == "explore"}
+    smt = [r for r in rows if r["engine"] == "smt"]
+    assert {r["verdict"] for r in smt} >= {"proved", "violated", "cti"}
+    for r in smt:
+        if r["verdict"] == "proved":
+            assert ex[r["name"]]["verdict"] == "passed", r["name"]
+        elif r["verdict"] == "violated":
+            assert ex[r["name"]]["verdict"] == "violated", r["name"]
+            assert len(r["trace"]["steps"]) == len(ex[r["name"]]["trace"]["steps"]), r["name"]
+        else:
+            assert r["verdict"] == "cti" and ex[r["name"]]["verdict"] == "violated", r["name"]
