@@ -16,8 +16,8 @@ operation; the predicate is the disjunction over paths of ``sel == p`` and that 
   GOING call; the spec keeps it in the operation record: ``Op.arg[2]`` (``a2``) is written just
   before the GOING chain starts and never again in the operation, and ``Op.event`` is empty
   until the first chain of the operation, which is always its GOING_X. So pending_nid is ``a2``
-  once ``event`` is set and the chain has callbacks, and the Monitor's -2 otherwise (an empty
-  chain makes no call, so the Monitor never learns a nid). No ghost field is needed.
+  once ``event`` is set. With no callback on the chain nothing observes the nid, and the
+  Monitor judges no flip; neither does this predicate. No ghost field is needed.
 - ``remove_only_offline`` (Monitor._eject): the operation's block goes from present to absent
   while its pre-state is not offline, unless it reads going-offline and the operation's GOING was
   closed by MEM_OFFLINE. The Monitor's ``closed_by`` is the event of the first closing call;
@@ -160,7 +160,7 @@ class StepProps:
             if c.event in GOING and c.pos == 0:
                 parts.append(self._nid_bad(path, i, c.event, c.nid, c.nid_normal))
                 pending = c.nid
-        for n in range(self.L.nnodes):
+        for n in range(self.L.nnodes if self.has_chain else 0):  # no callee: no witness (Monitor._flip)
             f = f"n{n}.{self.mem_flag}"
             flipped = Not(_eq(self._pre(f), self._post(path, f)))
             parts.append(And(flipped, Not(_eq(pending, n))))
