@@ -58,11 +58,17 @@ def _save_lemmas(w: Any, profile: Any, path: Any) -> Any:
 
     if path.exists():
         raise ProveUsageError(f"--save-lemmas {path}: the file exists; name a new file")
+    if not path.parent.is_dir():
+        raise ProveUsageError(f"--save-lemmas {path}: no directory {path.parent}")
     sy = System(w, profile)
     cands, nstates, complete = mine(sy, budget=10**9)
     if not complete:
         raise ProveUsageError(f"--save-lemmas {path}: the search did not finish")
-    path.write_text(certificate.dump(sy.L, cands, nstates))
+    try:
+        with path.open("x") as f:  # never over a file that appeared meanwhile
+            f.write(certificate.dump(sy.L, cands, nstates))
+    except OSError as e:
+        raise ProveUsageError(f"--save-lemmas {path}: cannot write it ({e.strerror})") from None
     print(f"lemma certificate written to {path} ({nstates} spec states)")
     return path
 

@@ -118,3 +118,14 @@ def test_save_lemmas_writes_a_new_file_only(tmp_path: Path, capsys) -> None:
     before = out.read_bytes()
     rc = main(["prove", "--world", str(WORLDS / "tiny.toml"), "--k", "1", "--save-lemmas", str(out)])
     assert rc == 2 and out.read_bytes() == before
+
+
+def test_lemma_file_usage_errors(tmp_path: Path, capsys) -> None:
+    tiny_toml = str(WORLDS / "tiny.toml")
+    assert main(["prove", "--world", tiny_toml, "--save-lemmas", str(tmp_path / "no" / "c.json")]) == 2
+    assert main(["prove", "--world", tiny_toml, "--lemmas", str(tmp_path / "missing.json")]) == 2
+    other = certificate.shipped(System(builtin_world("default"), get_profile("v3.4")).L)
+    assert main(["prove", "--world", tiny_toml, "--lemmas", str(other)]) == 2  # another world's
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(x.startswith("memhp: error:") for x in err)
+    assert "another world" in err[2]
