@@ -448,16 +448,38 @@ def _fails_as_invariant(world: World, impl: Any, expected: frozenset[tuple[str, 
 
 def _invariant_within(world: World, impl: Any, expected: frozenset[tuple[str, str]],
                       actions: list[Action], budget_s: float) -> tuple[list[Action], Violation] | None:
-    """A shortest-found part of ``actions`` (whole operations and chunks dropped, as
-    :func:`minimize` does) that breaks an unexpected invariant on the mirror alone, with the
-    violation; None when no part the minimiser tries does."""
+    """A shortest-found part of ``actions``, with the operations still in flight at their end
+    run to completion on the mirror (:func:`_completed`), that breaks an unexpected invariant
+    on the mirror alone (whole operations and chunks dropped, as :func:`minimize` does), with
+    the violation; None when no part the minimiser tries does."""
     fails = _fails_as_invariant(world, impl, expected)
-    trace = minimize(actions, fails, budget_s)
+    trace = minimize(_completed(world, impl, actions), fails, budget_s)
     try:
         v = replay_mirror(world, impl, trace, expected)
     except Exception:  # noqa: BLE001 - the candidate crashes the mirror: no invariant finding
         return None
     return (trace, v) if v is not None else None
+
+
+def _completed(world: World, impl: Any, actions: list[Action], limit: int = 500) -> list[Action]:
+    """``actions`` followed by the steps that finish the operations in flight on the mirror
+    (the first runnable thread, the first answer of each choice), so that a state invariant,
+    judged when no operation runs, gets judged; ``actions`` alone if the mirror refuses them,
+    raises, or does not finish within ``limit`` steps."""
+    from spec.kernel import Kernel
+
+    try:
+        k = Kernel(world, impl)
+        for a in actions:
+            k.apply(a)
+        out = list(actions)
+        while (ready := k.runnable()) and len(out) < len(actions) + limit:
+            t = ready[0]
+            k.apply(Action("step", thread=t), first_choice=True)
+            out.append(Action("step", thread=t, choice=k.last_choice))
+        return out if not k.runnable() else list(actions)
+    except Exception:  # noqa: BLE001 - a refused action or a crashing mirror: nothing to add
+        return list(actions)
 
 
 def _fails_as_lockstep(world: World, impl: Any, expected: frozenset[tuple[str, str]]) -> Any:
