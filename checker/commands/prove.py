@@ -14,7 +14,12 @@ import json
 from typing import Any
 
 from checker.results import (
-    EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VIOLATION, InvariantResult, RunResult, combine_exit,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_VIOLATION,
+    InvariantResult,
+    RunResult,
+    combine_exit,
 )
 from spec.errors import MemhpError
 

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from operator import itemgetter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from operator import itemgetter
+from typing import Any
 
 import z3
 

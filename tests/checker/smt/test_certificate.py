@@ -69,7 +69,7 @@ def test_certificate_round_trip_gives_the_mined_verdicts(tmp_path: Path) -> None
 def test_too_strong_certificate_is_dropped_then_mined_again(tmp_path: Path) -> None:
     """A certificate whose block lemma forbids a reachable value: the lemma is not proved, the
     engine says the certificate is stale, mines afresh, and proves what the mined lemmas prove."""
-    path, sy = _tiny_certificate(tmp_path, "v6.1")
+    _path, sy = _tiny_certificate(tmp_path, "v6.1")
     cands, n, _ = mine(sy)
     blk = next(c for c in cands if c.name.startswith("block:"))
     blk.rows = {r for r in blk.rows if r != max(blk.rows)}  # one reachable row left out

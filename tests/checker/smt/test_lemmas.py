@@ -128,7 +128,7 @@ def test_diagram_accepts_exactly_the_rows() -> None:
               for j, v in enumerate(next(iter(c.rows)))]
         frame = dict(zip(c.keys, xs))
         f = c.holds(frame, _Plain(terms))
-        root, nodes = c.diagram()
+        _root, nodes = c.diagram()
         assert len(nodes) <= sum(len(r) for r in c.rows)
         probes = set(c.rows)
         for r in sorted(c.rows)[:40]:
