@@ -78,10 +78,13 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     steps = ch.steps().names()
     out: dict[str, Outcome] = {}
     notes: list[str] = []
+    clean: dict[str, int] = {}  # how many steps BMC searched without finding a violation
     try:
         for n, o in ch.bmc(names + steps, max(k - 1, bmc_depth or 0)).items():
             if o.verdict == "violated":
                 out[n] = o
+            elif o.verdict == "passed" or o.bound > 0:
+                clean[n] = o.bound if o.verdict == "passed" else o.bound - 1
     except Timeout:
         pass
     todo = [n for n in names if n not in out]
@@ -131,6 +134,9 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
                                             if o.strengthened_by else "")
         elif o.verdict == "violated" and o.trace is not None:
             msg = o.trace.message or ""
+        elif n in clean:  # cti or unknown: say how far BMC looked (--bmc-depth looks further)
+            msg = (f"BMC: no violation within {clean[n]} steps; " if clean[n] else
+                   "BMC: none in the initial state; ") + msg
         results.append(InvariantResult(n, BY_NAME[n].seed_section, "smt", o.verdict, o.bound,
                                        o.trace, msg, o.trace.cause or "" if o.trace else ""))
     notes += [f"smt: {n} not encoded ({why})" for n, why in NOT_ENCODED.items()]
