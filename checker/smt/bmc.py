@@ -186,9 +186,7 @@ class Checker:
                 fs.append(sy.trans(i))
                 fs += [P.holds(n, sy.frame(i)) for n in inv]
             fs += [P.holds(n, sy.frame(k)) for n in lemmas]
-            for i in range(k + 1):
-                for j in range(i + 1, k + 1):
-                    fs.append(z3.Or([sy.frame(i)[v] != sy.frame(j)[v] for v in sy.L.names]))
+            fs += sy.distinct(0, k)
             m = self._sat(*fs, z3.Not(P.holds(name, sy.frame(k))))
             if m is None:
                 return Outcome("proved", k, strengthened_by=list(lemmas))

@@ -248,10 +248,7 @@ def houdini(sat: Callable[..., Any], sy: System, preds: dict[str, Callable[[Fram
                     res.kept.remove(n)
                     res.dropped[n] = f"fails in a state {d} steps from the initial one"
     frames = [sy.frame(i) for i in range(k + 1)]
-    fixed = [sy.L.domain(f) for f in frames] + [sy.trans(i) for i in range(k)]
-    for i in range(k + 1):
-        for j in range(i + 1, k + 1):
-            fixed.append(z3.Or([frames[i][v] != frames[j][v] for v in sy.L.names]))
+    fixed = [sy.L.domain(f) for f in frames] + [sy.trans(i) for i in range(k)] + sy.distinct(0, k)
     while res.kept:
         hyp = [preds[n](frames[i]) for i in range(k) for n in res.kept]
         post = {n: preds[n](frames[k]) for n in res.kept}

@@ -242,10 +242,7 @@ def houdini_steps(sat: Callable[..., Any], st: StepProps, names: list[str],
                     res.dropped[n] = f"violated at step {d + 1}"
     frames = [sy.frame(i) for i in range(k + 1)]
     fixed = [sy.L.domain(f) for f in frames] + [sy.trans(i) for i in range(k)]
-    fixed += [h(f) for h in hyps for f in frames]
-    for i in range(k):
-        for j in range(i + 1, k):
-            fixed.append(z3.Or([frames[i][v] != frames[j][v] for v in sy.L.names]))
+    fixed += [h(f) for h in hyps for f in frames] + sy.distinct(0, k - 1)
     while res.kept:
         hyp = [z3.Not(st.bad_at(n, i)) for i in range(k - 1) for n in res.kept]
         goal = {n: st.bad_at(n, k - 1) for n in res.kept}

@@ -79,6 +79,11 @@ class System:
         pairs.append((self.sel, sel))
         return z3.substitute(e, *pairs)
 
+    def distinct(self, first: int, last: int) -> list[z3.BoolRef]:
+        """Frames first..last pairwise distinct (the simple-path constraint of a step case)."""
+        return [z3.Or([self.frame(i)[v] != self.frame(j)[v] for v in self.L.names])
+                for i in range(first, last + 1) for j in range(i + 1, last + 1)]
+
     def trans(self, k: int) -> z3.BoolRef:
         """The step from frame k to frame k+1."""
         return self.subst(self.T, self.frame(k), self.frame(k + 1), self.sel_at(k))  # type: ignore[return-value]
