@@ -38,8 +38,14 @@ from spec.profiles import Profile
 
 
 def _candidates(sy: System, budget: int, deadline: float, lemma_file: Path | None,
-                mine_fresh: bool) -> tuple[list[Projection], str]:
-    """The candidate lemmas and where they come from (for the notes)."""
+                mine_fresh: bool, families: tuple[str, ...]) -> tuple[list[Projection], str]:
+    """The candidate lemmas of ``families`` and where they come from (for the notes)."""
+    cands, source = _read_or_mine(sy, budget, deadline, lemma_file, mine_fresh)
+    return [c for c in cands if c.name.split(":")[0] in families], source
+
+
+def _read_or_mine(sy: System, budget: int, deadline: float, lemma_file: Path | None,
+                  mine_fresh: bool) -> tuple[list[Projection], str]:
     if not mine_fresh:
         path = lemma_file or certificate.shipped(sy.L)
         if lemma_file is not None or path.is_file():
@@ -90,8 +96,7 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     todo = [n for n in names if n not in out]
     step_todo = [n for n in steps if n not in out]
     try:
-        cands, source = _candidates(sy, budget, deadline, lemma_file, mine_fresh)
-        cands = [c for c in cands if c.name.split(":")[0] in families]
+        cands, source = _candidates(sy, budget, deadline, lemma_file, mine_fresh, families)
         notes.append(f"smt: {len(cands)} candidate lemmas from {source}: "
                      + ", ".join(f"{c.name} ({c.nrows} rows)" for c in cands))
         for kk in range(1, k + 1):
@@ -104,8 +109,7 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
             if stale and source.startswith("the certificate"):
                 notes.append(f"smt: the certificate's lemmas {', '.join(stale)} were not proved "
                              f"(it is stale: write it again); mining the spec's states instead")
-                cands, source = _candidates(sy, budget, deadline, None, True)
-                cands = [c for c in cands if c.name.split(":")[0] in families]
+                cands, source = _candidates(sy, budget, deadline, None, True, families)
                 preds = conjunction(sy, props, live, cands)
                 h = houdini(ch._sat, sy, preds, kk)
             lemmas = [x for x in h.kept if x not in names]
