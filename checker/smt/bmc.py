@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from checker.smt.ghosts import GHOST_INVARIANTS
 from checker.smt.props import Props
 from checker.smt.steps import STEP_INVARIANTS, StepProps
 from checker.smt.system import System
@@ -66,6 +67,8 @@ class Checker:
         (a step invariant; none at depth 0)."""
         if name in STEP_INVARIANTS:
             return self.steps().bad_at(name, k - 1) if k > 0 else z3.BoolVal(False)
+        if name in GHOST_INVARIANTS:
+            return self.sy.ghost_bad_at(name, k - 1) if k > 0 else z3.BoolVal(False)  # type: ignore[attr-defined]
         return z3.Not(self.props.holds(name, self.sy.frame(k)))
 
     def _sat(self, *fs: z3.BoolRef) -> z3.ModelRef | None:
@@ -130,9 +133,9 @@ class Checker:
             except ActionError as e:
                 raise InternalError(f"decoded step {i + 1} ({a.label()}) is not enabled in the spec: {e}") from None
             want = sy.L.read_model(model, sy.frame(i + 1))
-            got = sy.L.encode(state)
-            if want != got:
-                diff = sorted(f for f in want if want[f] != got[f])
+            got = sy.L.encode(state)  # the spec's fields (a GhostSystem's ghosts are the Monitor's)
+            diff = sorted(f for f in got if want[f] != got[f])
+            if diff:
                 raise InternalError(f"decoded step {i + 1} ({a.label()}): the spec's state differs "
                                     f"from the solver's in {', '.join(diff)}")
             steps.append(TraceStep(a, obs))

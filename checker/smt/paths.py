@@ -73,6 +73,7 @@ class Call:
     pos: int = 0  # the callee's position in the chain (0: the call that starts the event)
     nid: Val = -1  # status_change_nid at the call (arg[2])
     nid_normal: Val = -2  # status_change_nid_normal at the call (arg[3]; -2: None)
+    ret: int = 0  # what the callee answered
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Path:
     calls: list[Call] = field(default_factory=list)
     block: int | None = None  # the operation's block (index), for the alloc invariants
     thread: int = -1  # the thread whose operation takes the step (-1: none, a read)
+    end: Val = None  # the operation's return value if it returns in this step, else None
 
 
 class Run:
@@ -97,6 +99,7 @@ class Run:
         self.calls: list[Call] = []
         self.block: int | None = None
         self.t = -1  # the thread taking the step
+        self.end: Val = None  # the return value, once the operation returns
 
     def _fork(self, n: int) -> int:
         pos = len(self.trail)
@@ -174,7 +177,7 @@ def all_paths(frame: dict[str, z3.ExprRef], fn: Callable[[Run], Action]) -> list
         r = Run(frame, dec)
         try:
             action = fn(r)
-            out.append(Path(action, r.guard, r.upd, r.calls, r.block, r.t))
+            out.append(Path(action, r.guard, r.upd, r.calls, r.block, r.t, r.end))
         except Infeasible:
             pass
         trail, d = r.trail, r.dec[:len(r.trail)]

@@ -23,7 +23,7 @@ from checker.smt.encoding import (
 )
 from checker.smt.paths import And, If, Infeasible, Not, Or, Path, Run, Val, all_paths
 from spec.actions import (
-    EBUSY, EEXIST, EINVAL, MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_DONE,
+    EBUSY, EEXIST, EINVAL, ENODEV, MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_DONE,
     NOTIFY_OK, NOTIFY_STOP_MASK, Action, answer_value, notifier_from_errno, notifier_to_errno,
     parse_errno,
 )
@@ -92,7 +92,9 @@ class SymSpec:
             return
         self.upd(x, pc=PCS.index(nxt))
 
-    def finish(self, x: Run) -> None:
+    def finish(self, x: Run, ret: Val | None = None) -> None:
+        """The operation returns ``ret`` (default: its record's) in this step."""
+        x.end = self.op(x, "ret") if ret is None else ret
         self.new_op(x)
 
     # --- the paths --------------------------------------------------------------------------
@@ -175,7 +177,7 @@ class SymSpec:
             x.require(self.holder(x, lname) == -1)
             if x.br(And(self.op(x, "kind") == KINDS.index("write"),
                         Or(self.op(x, "stale"), Not(self.b(x, x.block, "registered"))))):
-                self.finish(x)
+                self.finish(x, -ENODEV)
             else:
                 x.set(f"lock:{lname}", t)
                 self.upd(x, pc=PCS.index(nxt))
@@ -197,12 +199,12 @@ class SymSpec:
         bid = self.world.blocks[i].id
         write = KINDS.index("write")
         if not text:
-            self.finish(x)
+            self.finish(x, 0)
             return
         if self.profile.locks == "state_mutex":
             req = prefix_request(text) if file == "state" else None
             if req is None:
-                self.finish(x)
+                self.finish(x, -EINVAL)
                 return
             self.new_op(x, kind=write, block=i, req=REQS.index(req), via=VIAS.index("state"),
                         count=len(text))
@@ -211,7 +213,7 @@ class SymSpec:
         if file == "state":
             otype = mhp_online_type_from_str(text)
             if otype is None:
-                self.finish(x)
+                self.finish(x, -EINVAL)
                 return
             req = "offline" if otype == "offline" else "online"
             self.new_op(x, kind=write, block=i, req=REQS.index(req), via=VIAS.index("state"),
@@ -219,7 +221,7 @@ class SymSpec:
         else:
             val = kstrtobool(text)
             if val is None:
-                self.finish(x)
+                self.finish(x, -EINVAL)
                 return
             self.new_op(x, kind=write, block=i, req=REQS.index("online" if val else "offline"),
                         via=VIAS.index("online"), count=len(text))
@@ -245,7 +247,7 @@ class SymSpec:
         ret = self._callback(x, cb.kind, cb.answers, event)
         assert x.block is not None
         x.calls.append(_call(event, cb.name, self.b(x, x.block, "pages") == ONL, cbi,
-                             self.op(x, "a2"), self.op(x, "a3")))
+                             self.op(x, "a2"), self.op(x, "a3"), ret))
         if ret & NOTIFY_STOP_MASK or cbi + 1 == len(self.chain):
             self.upd(x, pc=self.op(x, "next"), chain_ret=ret, cb=0)
         else:
@@ -637,7 +639,8 @@ class SymSpec:
                   **{f"back{n}": False for n in range(self.L.nnodes)})
 
 
-def _call(event: str, callback: str, alloc: Val, pos: int, nid: Val, nid_normal: Val) -> Any:
+def _call(event: str, callback: str, alloc: Val, pos: int, nid: Val, nid_normal: Val,
+          ret: int = 0) -> Any:
     from checker.smt.paths import Call
 
-    return Call(event, callback, alloc, pos, nid, nid_normal)
+    return Call(event, callback, alloc, pos, nid, nid_normal, ret)

@@ -35,14 +35,20 @@ class System:
         the two renderings of one transition system: a spec mutant overrides both."""
         self.world, self.profile = world, profile
         self.spec_cls = spec_cls
-        self.L = Layout(world, profile)
+        self.L = self._layout(world, profile)
         self.X = self.L.fresh("x")
         self.Y = self.L.fresh("y")
         self.sel = z3.BitVec("sel@x", SEL_BITS)
-        self.paths: list[Path] = sym(self.L).paths(self.X)
+        self.paths: list[Path] = self._paths(sym)
         assert len(self.paths) < 1 << SEL_BITS
         self.T = self._relation()
         self._frames: dict[int, dict[str, z3.ExprRef]] = {}
+
+    def _layout(self, world: World, profile: Profile) -> Layout:
+        return Layout(world, profile)
+
+    def _paths(self, sym: type[SymSpec]) -> list[Path]:
+        return sym(self.L).paths(self.X)
 
     def _relation(self) -> z3.BoolRef:
         sel, X, Y = self.sel, self.X, self.Y
