@@ -32,7 +32,7 @@ def register(sub: Any, common: Any) -> None:
     p = sub.add_parser("prove", help="prove the invariants with Z3 (BMC and k-induction)")
     common(p)
     p.add_argument("--k", type=int, default=2, help="largest k tried by k-induction (default 2)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole run (default 120)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole run (default 300)")
     p.add_argument("--parametric", action="store_true",
                    help="the parametric proofs (any number of blocks, nodes, callbacks, writers)")
     p.add_argument("--bmc-depth", type=int, default=None, metavar="D",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,10 @@ def fingerprint(L: Layout) -> str:
     return h.hexdigest()
 
 
-def shipped(L: Layout) -> Path:
-    return SHIPPED / f"{L.world.name}-{L.profile.name}.json"
+def shipped(L: Layout, kind: str = "") -> Path:
+    """The shipped certificate of the layout's world and profile (``kind``: ``ghosts`` for
+    the ghost lemmas of checker.smt.ghost_proof)."""
+    return SHIPPED / f"{L.world.name}-{L.profile.name}{'-' + kind if kind else ''}.json"
 
 
 def dump(L: Layout, cands: list[Projection], nstates: int) -> str:
@@ -67,7 +70,8 @@ def dump(L: Layout, cands: list[Projection], nstates: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load(path: Path, L: Layout) -> tuple[list[Projection], int] | None:
+def load(path: Path, L: Layout, make: Callable[[Any], list[Projection]] = candidates
+         ) -> tuple[list[Projection], int] | None:
     """The candidates of a certificate and the number of states they were read from; None
     if its fingerprint is not this layout's (read from another world, profile or encoding).
     A file that is not a certificate raises :class:`CertificateError`."""
@@ -80,7 +84,7 @@ def load(path: Path, L: Layout) -> tuple[list[Projection], int] | None:
         raise CertificateError(f"{path}: not a {SCHEMA} file; delete it or write it again")
     if doc.get("fingerprint") != fingerprint(L):
         return None
-    want = {c.name: c for c in candidates(L)}
+    want = {c.name: c for c in make(L)}
     out = []
     try:
         for lem in doc["lemmas"]:

@@ -16,7 +16,12 @@ The step invariants of :mod:`checker.smt.steps` go through the same BMC; for eac
 Houdini run, they are k-induced together (:func:`checker.smt.steps.houdini_steps`) assuming the
 state invariants and lemmas that run proved, and come out proved / cti the same way.
 
-Leaves out: the invariants props.NOT_ENCODED lists (they are named in the notes).
+The three invariants that need the Monitor's per-operation history (``notifier_protocol``,
+``chain_order``, ``rejected_write``) come last, on the ghost system of :mod:`checker.smt.ghosts`
+(:mod:`checker.smt.ghost_proof`), assuming what the Houdini run above proved of the spec's
+state.
+
+Leaves out: nothing of spec/invariants.py.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ import time
 from pathlib import Path
 
 from checker.results import InvariantResult
-from checker.smt import certificate
+from checker.smt import certificate, ghost_proof
 from checker.smt.bmc import Checker, InternalError, Outcome, Timeout
 from checker.smt.lemmas import STATE_BUDGET, Projection, conjunction, houdini, mine
-from checker.smt.props import NOT_ENCODED, Props
+from checker.smt.ghosts import GHOST_INVARIANTS, GhostSystem
+from checker.smt.props import Props
 from checker.smt.steps import houdini_steps
 from checker.smt.symspec import SymSpec
 from checker.smt.system import System
@@ -95,6 +101,7 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
         pass
     todo = [n for n in names if n not in out]
     step_todo = [n for n in steps if n not in out]
+    proved: dict = {}  # the last Houdini run's kept conjunction (each member proved)
     try:
         cands, source = _candidates(sy, budget, deadline, lemma_file, mine_fresh, families)
         notes.append(f"smt: {len(cands)} candidate lemmas from {source}: "
@@ -112,6 +119,7 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
                 cands, source = _candidates(sy, budget, deadline, None, True, families)
                 preds = conjunction(sy, props, live, cands)
                 h = houdini(ch._sat, sy, preds, kk)
+            proved = {x: preds[x] for x in h.kept}
             lemmas = [x for x in h.kept if x not in names]
             notes.append(f"smt: k = {kk}: lemmas proved ({len(lemmas)} of {len(cands)}): "
                          f"{', '.join(lemmas) or 'none'}; dropped: "
@@ -127,10 +135,20 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
         for n in todo + step_todo:
             out[n] = Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"
                              + (f"; at a smaller k, {out[n].message}" if n in out else ""))
-    for n in names + steps:
+    ghosts = list(GHOST_INVARIANTS)
+    try:  # last: the larger system must not take the deadline from the verdicts above
+        g_out, g_clean, g_notes = ghost_proof.prove(GhostSystem(world, profile, sym, spec_cls), deadline,
+                                                    ghosts, k, max(k - 1, bmc_depth or 0), proved, budget,
+                                                    mine_fresh)
+        out.update(g_out)
+        clean.update(g_clean)
+        notes += g_notes
+    except Timeout:
+        pass
+    for n in names + steps + ghosts:
         out.setdefault(n, Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"))
     results = []
-    for n in names + steps:
+    for n in names + steps + ghosts:
         o = out[n]
         msg = o.message
         if o.verdict == "proved":
@@ -143,7 +161,6 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
                    "BMC: none in the initial state; ") + msg
         results.append(InvariantResult(n, BY_NAME[n].seed_section, "smt", o.verdict, o.bound,
                                        o.trace, msg, o.trace.cause or "" if o.trace else ""))
-    notes += [f"smt: {n} not encoded ({why})" for n, why in NOT_ENCODED.items()]
     return results, notes
 
 

@@ -150,17 +150,9 @@ class GhostSystem(System):
     def ghost_bad(self, name: str) -> z3.BoolRef:
         """The template: the step from X along path sel breaks ``name``."""
         if name not in self._gbad:
-            parts = []
-            for k, bad in enumerate(self.path_bad):
-                e = bad[name]
-                if isinstance(e, z3.ExprRef):
-                    e = z3.simplify(e)
-                    if z3.is_false(e):
-                        continue
-                elif not e:
-                    continue
-                parts.append(z3.And(self.sel == k, e if isinstance(e, z3.ExprRef) else z3.BoolVal(True)))
-            self._gbad[name] = z3.Or(parts) if parts else z3.BoolVal(False)
+            from checker.smt.steps import path_disjunction
+
+            self._gbad[name] = path_disjunction(self, [bad[name] for bad in self.path_bad])
         return self._gbad[name]
 
     def ghost_bad_at(self, name: str, k: int) -> z3.BoolRef:

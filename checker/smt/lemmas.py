@@ -230,8 +230,10 @@ class HoudiniResult:
 
 
 def houdini(sat: Callable[..., Any], sy: System, preds: dict[str, Callable[[Frame], Any]],
-            k: int) -> HoudiniResult:
+            k: int, assume: Iterable[Callable[[Frame], Any]] = ()) -> HoudiniResult:
     """The largest subset of ``preds`` that holds initially and is k-inductive (simple paths).
+    ``assume``: predicates already proved of every reachable state, assumed in every frame of
+    the step case.
 
     ``sat`` is :meth:`checker.smt.bmc.Checker._sat` (a model or None; it raises Timeout)."""
     res = HoudiniResult(k, list(preds))
@@ -249,6 +251,7 @@ def houdini(sat: Callable[..., Any], sy: System, preds: dict[str, Callable[[Fram
                     res.dropped[n] = f"fails in a state {d} steps from the initial one"
     frames = [sy.frame(i) for i in range(k + 1)]
     fixed = [sy.L.domain(f) for f in frames] + [sy.trans(i) for i in range(k)] + sy.distinct(0, k)
+    fixed += [a(f) for a in assume for f in frames]
     while res.kept:
         hyp = [preds[n](frames[i]) for i in range(k) for n in res.kept]
         post = {n: preds[n](frames[k]) for n in res.kept}

@@ -11,9 +11,12 @@ reachable states of small worlds that each predicate says what the Monitor says.
 The history invariants judged on one step (``alloc_*``, ``status_change_nid``,
 ``remove_only_offline``) are step predicates in :mod:`checker.smt.steps`.
 
-Leaves out (reported as not encoded, :data:`NOT_ENCODED`): ``notifier_protocol``,
-``chain_order`` and ``rejected_write``, whose verdicts depend on per-operation history that the
-spec's state does not determine.
+The three history invariants that need the Monitor's per-operation history
+(``notifier_protocol``, ``chain_order``, ``rejected_write``) are step predicates over ghost
+fields in :mod:`checker.smt.ghosts`.
+
+Leaves out: nothing of spec/invariants.py (every invariant is encoded in one of the three
+modules).
 """
 
 from __future__ import annotations
@@ -28,21 +31,6 @@ from spec.state import KERNEL_ZONES
 
 RES, ISO, ONL = 0, 1, 2
 Frame = dict[str, Any]
-
-NOT_ENCODED = {
-    "notifier_protocol": "needs which callbacks the operation's GOING_X reached and which of them "
-                         "answered it with success (the Monitor's seen_going, ok_going, closers): "
-                         "when a callee stops the chain, the spec's operation record keeps the "
-                         "return value, not which callee it was",
-    "chain_order": "the Monitor judges a chain cut short at the operation's next event or return, "
-                   "from the callees the chain reached and the last one's return value (its "
-                   "run); the spec's state keeps neither once the chain is over",
-    "rejected_write": "needs the block's state and online type when the write began and whether "
-                      "another operation changed them since (the Monitor's pre_state, "
-                      "pre_online_type, disturbed, had_calls): history the spec's state does "
-                      "not keep",
-}
-
 
 def _bv(v: int) -> z3.BitVecRef:
     return z3.BitVecVal(v, WIDTH)

@@ -32,10 +32,10 @@ mutant too); the agreement test
 Monitor's own state run along every path, that each predicate is true exactly when the Monitor
 reports the violation; and a BMC counterexample is judged by the Monitor again (bmc._judge).
 
-Leaves out: ``notifier_protocol``, ``chain_order`` and ``rejected_write`` (see props.NOT_ENCODED:
-they need per-operation history that the spec's state does not determine), and the 6.17 node
-notifier (NODE_* events; symspec renders the v3.4 and v6.1 steps, where ``struct
-memory_notify`` carries the nids).
+Leaves out: ``notifier_protocol``, ``chain_order`` and ``rejected_write`` (their verdicts need
+per-operation history that the spec's state does not determine: they are judged over ghost
+fields in :mod:`checker.smt.ghosts`), and the 6.17 node notifier (NODE_* events; symspec
+renders the v3.4 and v6.1 steps, where ``struct memory_notify`` carries the nids).
 
 k-induction of a step invariant (:func:`kind_step`, :func:`houdini_steps`): the step case has k
 transitions from frame 0 to frame k; the hypotheses are the step invariants on steps 0..k-2,
@@ -77,6 +77,20 @@ def _bool(v: Val) -> z3.BoolRef:
     return v if isinstance(v, z3.ExprRef) else z3.BoolVal(bool(v))
 
 
+def path_disjunction(sy: System, per_path: list[Val]) -> z3.BoolRef:
+    """``sel == k and per_path[k]`` for some path k (the paths whose term is false left out)."""
+    parts = []
+    for k, e in enumerate(per_path):
+        if isinstance(e, z3.ExprRef):
+            e = z3.simplify(e)
+            if z3.is_false(e):
+                continue
+        elif not e:
+            continue
+        parts.append(z3.And(sy.sel == k, _bool(e)))
+    return z3.Or(parts) if parts else z3.BoolVal(False)
+
+
 class StepProps:
     """The step predicates of one transition system (built once on its template frame)."""
 
@@ -96,17 +110,7 @@ class StepProps:
     def bad(self, name: str) -> z3.BoolRef:
         """The template: the step from sy.X along path sy.sel breaks ``name``."""
         if name not in self._bad:
-            parts = []
-            for k, path in enumerate(self.sy.paths):
-                e = self.path_bad(name, path)
-                if isinstance(e, z3.ExprRef):
-                    e = z3.simplify(e)
-                    if z3.is_false(e):
-                        continue
-                elif not e:
-                    continue
-                parts.append(z3.And(self.sy.sel == k, _bool(e)))
-            self._bad[name] = z3.Or(parts) if parts else z3.BoolVal(False)
+            self._bad[name] = path_disjunction(self.sy, [self.path_bad(name, p) for p in self.sy.paths])
         return self._bad[name]
 
     def path_bad(self, name: str, path: Path) -> Val:

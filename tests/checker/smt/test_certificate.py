@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from checker.cli import main
-from checker.smt import certificate
+from checker.smt import certificate, ghost_proof
 from checker.smt.engine import prove
+from checker.smt.ghosts import GhostSystem
 from checker.smt.lemmas import mine
 from checker.smt.system import System
 from spec.profiles import get_profile
@@ -42,6 +43,27 @@ def test_shipped_certificate_matches_the_default_world(profile: str, regen_golde
     assert got is not None, f"{path.name} was read from another world or encoding: --regen-golden"
     cands, n = got
     assert n > 200000 and {c.name.split(":")[0] for c in cands} == {"control", "locks", "block", "node"}
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_shipped_ghost_certificate_matches_the_default_world(profile: str, regen_golden: bool) -> None:
+    """The ghost lemmas' certificate (checker/smt/ghost_proof.py): a search of (state, Monitor
+    state) pairs, compared with the shipped file as the one above."""
+    w = builtin_world("default").with_profile(profile)
+    sy = GhostSystem(w, get_profile(profile))
+    path = certificate.shipped(sy.L, "ghosts")
+    if regen_golden or SLOW:
+        cands, n, complete = ghost_proof.mine(sy, 10**9, float("inf"))
+        assert complete
+        text = certificate.dump(sy.L, cands, n)
+        if regen_golden:
+            path.write_text(text)
+        assert path.read_text() == text, f"{path.name} is stale: run pytest --regen-golden"
+    got = certificate.load(path, sy.L, ghost_proof.candidates)
+    assert got is not None, f"{path.name} was read from another world or encoding: --regen-golden"
+    cands, n = got
+    assert n > 300000 and [c.name for c in cands] == ["ghost:w0", "ghost:fw", "ghost:ops"]
+    assert certificate.load(certificate.shipped(sy.L), sy.L) is None  # not the base lemmas'
 
 
 def _tiny_certificate(tmp_path: Path, profile: str) -> tuple[Path, System]:

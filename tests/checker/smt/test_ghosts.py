@@ -11,7 +11,6 @@ explorer's shortest length, decoded, replayed and judged by the Monitor.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from pathlib import Path
 
@@ -19,11 +18,15 @@ import pytest
 
 from checker.explore import explore, verdicts
 from checker.model import SpecModel
-from checker.smt.bmc import Checker
+from checker.smt.encoding import Layout
 from checker.smt.ghosts import GHOST_INVARIANTS, GhostSystem
+from checker.smt.props import Props
+from checker.smt.steps import STEP_INVARIANTS
 from spec.config import load_world
-from spec.invariants import Monitor
+from spec.invariants import BY_NAME, Monitor
+from spec.profiles import get_profile
 from tests.checker.smt.pyeval import compile_conj, compile_term
+from tests.checker.smt.test_steps import bmc_at_explorer_length
 from tests.mutants.spec.ghost_mutants import GHOST_MANIFEST
 
 WORLDS = Path(__file__).resolve().parent / "worlds"
@@ -103,11 +106,6 @@ def test_ghost_predicates_agree_with_monitor(world: str, profile: str, want: set
     assert {n for n, h in hits.items() if h} == broken & set(GHOST_INVARIANTS) == want
 
 
-def _explorer_shortest(m: SpecModel, inv: str) -> int:
-    res = explore(m, stop_on={inv})
-    return min(len(v.trace) for v in verdicts(m, res, None) if v.name == inv and v.trace)
-
-
 @pytest.mark.parametrize("name", sorted(GHOST_MANIFEST))
 def test_ghost_mutant(name: str) -> None:
     """Each mutant: agreement on all its reachable pairs (its invariant's predicate true on
@@ -117,10 +115,21 @@ def test_ghost_mutant(name: str) -> None:
     w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
     hits = _agree(w, spec_cls, sym_cls)
     assert hits[inv] > 0
-    m, broken = _explorer(w, spec_cls)
+    _, broken = _explorer(w, spec_cls)
     assert {n for n, h in hits.items() if h} == broken & set(GHOST_INVARIANTS)
-    want = _explorer_shortest(m, inv)
-    sy = GhostSystem(w, m.profile, sym_cls, spec_cls)
-    o = Checker(sy, time.monotonic() + 300).bmc([inv], want)[inv]
-    assert o.verdict == "violated" and o.bound == want and o.trace is not None
-    assert len(o.trace) == want and o.trace.invariant == inv
+    bmc_at_explorer_length(GhostSystem(w, get_profile(profile), sym_cls, spec_cls), spec_cls, inv)
+
+
+def test_every_invariant_is_encoded_and_every_ghost_one_has_a_mutant() -> None:
+    """spec/invariants.py's invariants are the state predicates, the step predicates and the
+    ghost ones (each in one module); each ghost invariant has a mutant, on a world and profile
+    where the unmutated spec keeps it (the explorer, complete), so its violation is the
+    mutation's doing."""
+    w = load_world(WORLDS / "tiny.toml")
+    state = set(Props(Layout(w, get_profile("v3.4"))).names()) | set(
+        Props(Layout(w.with_profile("v6.1"), get_profile("v6.1"))).names())
+    assert state | set(STEP_INVARIANTS) | set(GHOST_INVARIANTS) == set(BY_NAME)
+    assert {e[4] for e in GHOST_MANIFEST.values()} == set(GHOST_INVARIANTS)
+    for _spec, _sym, world, profile, inv in GHOST_MANIFEST.values():
+        _, broken = _explorer(load_world(WORLDS / f"{world}.toml").with_profile(profile))
+        assert inv not in broken, (world, profile, inv)

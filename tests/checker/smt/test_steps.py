@@ -174,10 +174,15 @@ def test_step_mutant(name: str) -> None:
     hits = _agree(w, spec_cls, sym_cls)
     assert hits[inv] > 0
     assert {n for n, h in hits.items() if h} == _explorer_violated(w, spec_cls) & set(STEP_INVARIANTS)
-    m = SpecModel(w)
-    m.spec = spec_cls(w, m.profile)
+    bmc_at_explorer_length(System(w, get_profile(profile), sym_cls, spec_cls), spec_cls, inv)
+
+
+def bmc_at_explorer_length(sy: System, spec_cls, inv: str) -> None:
+    """BMC on ``sy`` (a mutant's system) finds ``inv`` at the explorer's shortest length on
+    the mutated spec, with a trace of that length (decoded, replayed and judged)."""
+    m = SpecModel(sy.world)
+    m.spec = spec_cls(sy.world, m.profile)
     want = _explorer_shortest(m, inv)
-    sy = System(w, m.profile, sym_cls, spec_cls)
     o = Checker(sy, time.monotonic() + 300).bmc([inv], want)[inv]
     assert o.verdict == "violated" and o.bound == want and o.trace is not None
     assert len(o.trace) == want and o.trace.invariant == inv
