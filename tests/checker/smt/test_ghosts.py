@@ -12,6 +12,7 @@ explorer's shortest length, decoded, replayed and judged by the Monitor.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,18 @@ def test_ghost_predicates_agree_with_monitor(world: str, profile: str, want: set
     the invariants broken on some step are the explorer's findings (under v6.1: a write of
     ``online`` to online memory fails with -EINVAL after setting the block's online type)."""
     w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
+    hits = _agree(w)
+    _, broken = _explorer(w)
+    assert {n for n, h in hits.items() if h} == broken & set(GHOST_INVARIANTS) == want
+
+
+@pytest.mark.parametrize("profile,want", [("v3.4", set()), ("v6.1", {"rejected_write"})])
+def test_ghost_predicates_agree_with_two_writers_and_reads(profile: str, want: set[str]) -> None:
+    """Three threads (two writers and the firmware) and reads of ``state``: the cross-thread
+    parts (another operation's open event, a write disturbed by another thread) and the
+    read steps (no operation of their own) agree with the Monitor too."""
+    w = load_world(WORLDS / "chain.toml").with_profile(profile)
+    w = replace(w, writers=2, reads=True, texts=(b"online", b"offline"))
     hits = _agree(w)
     _, broken = _explorer(w)
     assert {n for n, h in hits.items() if h} == broken & set(GHOST_INVARIANTS) == want
