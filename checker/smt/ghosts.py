@@ -28,7 +28,9 @@ the Monitor along every reachable (state, Monitor state) pair and checks that th
 ghosts equal the Monitor's and each predicate is true exactly when the Monitor reports it; a
 BMC counterexample is judged by the Monitor again (bmc._judge).
 
-Leaves out: the 6.17 node notifier (NODE_* events; symspec renders the v3.4 and v6.1 steps).
+Leaves out: the 6.17 node notifier (NODE_* events; symspec renders the v3.4 and v6.1 steps),
+and callees outside the world's chain in the callee sets (a call to one is a chain_order
+violation at once; whether it answered the GOING_X is not tracked).
 The base encoding and its lemma certificates do not change: only the three invariants here are
 checked on this larger system.
 """
