@@ -117,6 +117,11 @@ def _read_or_mine(sy: GhostSystem, budget: int, deadline: float, mine_fresh: boo
                    + ("" if complete else " (a prefix of the breadth-first search)"))
 
 
+def _source_note(cands: list[Projection], source: str) -> str:
+    return (f"smt: ghost lemma candidates from {source}: "
+            + ", ".join(f"{c.name} ({c.nrows} rows)" for c in cands))
+
+
 def _preds(sy: GhostSystem, cands: list[Projection]) -> dict[str, Callable[[Frame], Any]]:
     terms = Terms(sy.L)
     templates = {c.name: c.holds(sy.X, terms) for c in cands if c.nrows}
@@ -144,17 +149,17 @@ def prove(sy: GhostSystem, deadline: float, names: list[str], k: int, bmc_depth:
     if not todo:
         return out, clean, notes
     cands, source = _read_or_mine(sy, budget, deadline, mine_fresh)
+    notes.append(_source_note(cands, source))
+    preds = _preds(sy, cands)
     for kk in range(1, k + 1):
-        preds = _preds(sy, cands)
         h = houdini(ch._sat, sy, preds, kk, assume=list(assume.values()))
         if h.dropped and source.startswith("the certificate"):
             notes.append(f"smt: the ghost certificate's lemmas {', '.join(h.dropped)} were not "
                          f"proved (it is stale: write it again); mining instead")
             cands, source = _read_or_mine(sy, budget, deadline, True)
+            notes.append(_source_note(cands, source))
             preds = _preds(sy, cands)
             h = houdini(ch._sat, sy, preds, kk, assume=list(assume.values()))
-        notes.append(f"smt: ghost lemma candidates from {source}: "
-                     + ", ".join(f"{c.name} ({c.nrows} rows)" for c in cands))
         notes.append(f"smt: k = {kk}: ghost lemmas proved: {', '.join(h.kept) or 'none'}; "
                      f"dropped: {', '.join(h.dropped) or 'none'}")
         hs = houdini_steps(ch._sat, _Steps(sy), todo, list(assume.values()) + [preds[x] for x in h.kept],

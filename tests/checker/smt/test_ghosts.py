@@ -146,3 +146,25 @@ def test_every_invariant_is_encoded_and_every_ghost_one_has_a_mutant() -> None:
     for _spec, _sym, world, profile, inv in GHOST_MANIFEST.values():
         _, broken = _explorer(load_world(WORLDS / f"{world}.toml").with_profile(profile))
         assert inv not in broken, (world, profile, inv)
+
+
+def test_stale_ghost_certificate_is_mined_again(tmp_path, monkeypatch) -> None:
+    """A ghost certificate read from too few pairs (the first 30) has lemmas Z3 cannot prove:
+    it is named stale, the candidates are mined afresh, and the verdicts are the fresh ones."""
+    from checker.smt import certificate, ghost_proof
+    from checker.smt.engine import prove
+
+    w = load_world(WORLDS / "tiny.toml").with_profile("v3.4")
+    fresh, _ = prove(w, get_profile("v3.4"), 1, 300)
+    sy = GhostSystem(w, get_profile("v3.4"))
+    cands, n, complete = ghost_proof.mine(sy, 30, float("inf"))
+    assert not complete
+    path = tmp_path / "tiny-v3.4-ghosts.json"
+    path.write_text(certificate.dump(sy.L, cands, n))
+    monkeypatch.setattr(ghost_proof.certificate, "shipped", lambda L, kind="": path)
+    got, notes = prove(w, get_profile("v3.4"), 1, 300)
+    assert any("ghost certificate's lemmas" in x and "stale" in x for x in notes)
+    assert any(x.startswith("smt: ghost lemma candidates from the certificate") for x in notes)
+    assert [(r.name, r.verdict) for r in got] == [(r.name, r.verdict) for r in fresh]
+    assert {r.name: r.verdict for r in got if r.name in GHOST_INVARIANTS} == dict.fromkeys(
+        GHOST_INVARIANTS, "proved")
