@@ -1,6 +1,12 @@
-"""``memhp export promela --world spin-bench:B=..,N=..,K=..,W=.. [-o FILE]``: the benchmark world as
-Promela for SPIN (checker.promela). Spec worlds are refused with a one-line error: their step
-function has no Promela rendering. The output file is written whole or not at all."""
+"""``memhp export promela|aiger``: a world for another model checker, written whole or not at all.
+
+- ``promela --world spin-bench:B=..,N=..,K=..,W=.. [-o FILE]``: the benchmark world as Promela
+  for SPIN (checker.promela). Spec worlds are refused with a one-line error: their step function
+  has no Promela rendering.
+- ``aiger --world W [--profile P] [--invariant NAME ...] -o FILE``: a spec world's transition relation, bit-blasted into
+  binary AIGER for hardware model checkers such as ABC (checker.smt.aiger), one output per state
+  invariant. spin-bench worlds are refused: they have no kernel profile.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,9 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from checker.results import EXIT_OK
 from spec.errors import MemhpError
@@ -20,17 +27,38 @@ class ExportError(MemhpError):
 
 
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    p = sub.add_parser("export", help="export a world for another tool (promela: the model for SPIN)")
-    p.add_argument("format", choices=("promela",), help="what to write")
-    p.add_argument("--world", required=True, help="spin-bench:B=..,N=..,K=..,W=.. (BUG=1..3 optional)")
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p = sub.add_parser("export", help="export a world for another tool (promela: the model for SPIN; "
+                                      "aiger: the relation for hardware model checkers such as ABC)")
+    p.add_argument("format", choices=("promela", "aiger"), help="what to write")
+    p.add_argument("--world", required=True,
+                   help="promela: spin-bench:B=..,N=..,K=..,W=.. (BUG=1..3 optional); "
+                        "aiger: a built-in world or a TOML file")
+    p.add_argument("--profile", help="aiger: the kernel profile (default: the world's)")
+    p.add_argument("--invariant", action="append", metavar="NAME",
+                   help="aiger: an output for this state invariant only (repeatable; default: every one)")
+    p.add_argument("-o", "--output", help="write to this file instead of stdout (aiger: required)")
     p.set_defaults(func=run)
 
 
+def _write(out: Path, data: bytes, what: str) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=".memhp-export-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, out)
+    except OSError as e:
+        raise ExportError(f"{out}: cannot write the {what} ({e.strerror})") from None
+
+
 def run(args: Any) -> int:
+    if args.format == "aiger":
+        return _aiger(args)
     from checker.bench.world import is_bench_name, parse_bench
     from checker.promela import render
 
+    if args.profile or args.invariant:
+        raise ExportError("--profile, --invariant: only memhp export aiger takes them (a spin-bench "
+                          "world has no kernel profile)")
     if not is_bench_name(args.world):
         raise ExportError(f"{args.world}: only spin-bench:B=..,N=..,K=..,W=.. worlds have a Promela "
                           f"rendering (the spec worlds' step function has none)")
@@ -39,13 +67,34 @@ def run(args: Any) -> int:
         sys.stdout.write(render(w, "model.pml"))
         return EXIT_OK
     out = Path(args.output)
-    text = render(w, out.name)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=".memhp-export-")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, out)
-    except OSError as e:
-        raise ExportError(f"{out}: cannot write the Promela model ({e.strerror})") from None
+    _write(out, render(w, out.name).encode(), "Promela model")
     print(f"{out}: {w.name} as Promela; run: spin -a {out.name} && gcc -O2 -DSAFETY -o pan pan.c && ./pan -m100000")
+    return EXIT_OK
+
+
+def _aiger(args: Any) -> int:
+    from checker.cli import _world
+    from checker.smt.aiger import export
+    from checker.smt.props import Props
+    from checker.smt.system import System
+    from spec.profiles import get_profile
+
+    if not args.output:
+        raise ExportError("memhp export aiger: give -o FILE (the circuit is binary AIGER)")
+    w = _world(args)
+    profile = get_profile(w.profile)
+    sy = System(w, profile)
+    known = Props(sy.L).names()
+    bad = [n for n in args.invariant or () if n not in known]
+    if bad:
+        raise ExportError(f"--invariant {bad[0]}: not a state invariant of world {w.name} under "
+                          f"{profile.name} (expected one of {', '.join(known)})")
+    c = export(sy, args.invariant or None)
+    out = Path(args.output)
+    _write(out, c.binary(f"memhp export aiger --world {w.name} --profile {profile.name}: output j "
+                         f"is raised in a state where state invariant j fails"), "AIGER circuit")
+    print(f"{out}: world {w.name}, profile {profile.name} as AIGER: {len(c.inputs)} inputs (the path "
+          f"selector), {len(c.latches)} latches, {len(c.g.ands)} and-gates, outputs "
+          f"{', '.join(n for n, _ in c.outputs)}; an output raised at frame k is a violation after "
+          f"k steps (e.g. berkeley-abc -c 'read_aiger {out.name}; bmc3 -F 10')")
     return EXIT_OK
