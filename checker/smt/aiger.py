@@ -101,8 +101,11 @@ class Blaster:
         self.g, self.env = g, env
         self._memo: dict[int, tuple[Any, Sig]] = {}
 
-    def eq(self, a: Bits, b: Bits) -> int:
-        return self.g.all([self.g.xor(x, y) ^ 1 for x, y in zip(a, b)])
+    def eq(self, a: Sig, b: Sig) -> int:
+        """a = b, for two vectors or two literals."""
+        if isinstance(a, int):
+            return self.g.xor(a, b) ^ 1  # type: ignore[arg-type]
+        return self.g.all([self.g.xor(x, y) ^ 1 for x, y in zip(a, b)])  # type: ignore[arg-type]
 
     def ult(self, a: Bits, b: Bits) -> int:
         g, lt = self.g, 0
@@ -149,11 +152,9 @@ class Blaster:
                 raise AigerError(f"a variable outside the current frame: {t}") from None
         kids = [self.go(c) for c in ch]
         if k == z3.Z3_OP_EQ:
-            a, b = kids
-            return self.eq(a, b) if isinstance(a, list) else g.xor(a, b) ^ 1  # type: ignore[arg-type]
+            return self.eq(kids[0], kids[1])
         if k == z3.Z3_OP_DISTINCT:
-            eq = (lambda a, b: self.eq(a, b)) if isinstance(kids[0], list) else (lambda a, b: g.xor(a, b) ^ 1)
-            return g.all([eq(kids[i], kids[j]) ^ 1 for i in range(len(kids))
+            return g.all([self.eq(kids[i], kids[j]) ^ 1 for i in range(len(kids))
                           for j in range(i + 1, len(kids))])
         if k == z3.Z3_OP_ITE:
             c, a, b = kids
