@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections import deque
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from spec.config import load_world
 from spec.profiles import get_profile
 from spec.worlds import builtin_world
 from tests.checker.smt.pyeval import compile_term
+from tests.checker.smt.reach import spec_states
 from tests.mutants.spec.mutants import MANIFEST
 
 WORLDS = Path(__file__).resolve().parent / "worlds"
@@ -28,19 +28,6 @@ MASK = (1 << 32) - 1
 
 def _norm(vals: dict) -> dict:
     return {k: v if isinstance(v, bool) else v & MASK for k, v in vals.items()}
-
-
-def _states(sy: System, limit: int | None = None) -> list:
-    """The spec's reachable states, breadth first (the first ``limit`` of them)."""
-    sm = sy.model()
-    s0 = sm.initial()[0]
-    seen, queue = {s0: None}, deque([s0])
-    while queue and (limit is None or len(seen) < limit):
-        for _a, s2, _o in sm.successors(queue.popleft()):
-            if s2 not in seen:
-                seen[s2] = None
-                queue.append(s2)
-    return list(seen)[:limit]
 
 
 def _agree(sy: System, states: list) -> int:
@@ -76,7 +63,7 @@ def test_circuit_steps_as_the_spec(world: str, profile: str, limit: int | None) 
     short; every action that world ever enables is enabled in them)."""
     w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
     sy = System(w, get_profile(profile))
-    _agree(sy, _states(sy, limit))
+    _agree(sy, spec_states(sy, limit))
 
 
 def test_outputs_raise_on_the_default_worlds_findings() -> None:
@@ -84,7 +71,7 @@ def test_outputs_raise_on_the_default_worlds_findings() -> None:
     sysfs_names and sysfs_end_phys_index outputs are raised in its quiescent states (the
     first 150 states agree; the initial state raises exactly those two)."""
     sy = System(builtin_world("default"), get_profile("v3.4"))
-    states = _states(sy, 150)
+    states = spec_states(sy, 150)
     assert _agree(sy, states) >= 2
     out = export(sy).simulate([sy.L.encode(states[0])], [0]).outputs(0)
     assert {n for n, v in out.items() if v} == {"sysfs_names", "sysfs_end_phys_index"}
@@ -110,7 +97,7 @@ def test_a_wrong_gate_is_caught(wrong: str, monkeypatch) -> None:
     monkeypatch.setattr(f"{__name__}.export", broken)
     sy = System(load_world(WORLDS / "eject.toml").with_profile("v3.4"), get_profile("v3.4"))
     with pytest.raises(AssertionError):
-        _agree(sy, _states(sy))
+        _agree(sy, spec_states(sy))
 
 
 def test_blaster_operators_against_z3() -> None:

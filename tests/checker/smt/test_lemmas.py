@@ -10,7 +10,6 @@ that a spec mutant's violated invariant is never proved.
 from __future__ import annotations
 
 import time
-from collections import deque
 
 import pytest
 import z3
@@ -24,6 +23,7 @@ from checker.smt.lemmas import Terms, conjunction, houdini, mine
 from checker.smt.props import Props
 from checker.smt.system import System
 from spec.profiles import get_profile
+from tests.checker.smt.reach import spec_states
 from tests.checker.smt.test_smt import tiny
 from tests.mutants.spec.mutants import MANIFEST
 
@@ -65,16 +65,8 @@ def test_tiny_world_proofs_pinned(profile: str) -> None:
 
 
 def _reachable(sy: System) -> list[dict]:
-    sm = sy.model()
-    s0 = sm.initial()[0]
-    seen, queue = {s0}, deque([s0])
-    while queue:
-        for _a, s2, _o in sm.successors(queue.popleft()):
-            if s2 not in seen:
-                seen.add(s2)
-                queue.append(s2)
     terms = Terms(sy.L)
-    return [terms.values(sy.L.encode(s)) for s in seen]
+    return [terms.values(sy.L.encode(s)) for s in spec_states(sy)]
 
 
 def test_kept_lemmas_hold_on_every_reachable_state() -> None:
