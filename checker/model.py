@@ -42,13 +42,16 @@ _COUNT = Op._fields.index("count")
 class SpecModel:
     """The spec of ``profile`` (default: the world's) on ``world``: states are spec States."""
 
-    def __init__(self, world: World, profile: Profile | None = None) -> None:
+    def __init__(self, world: World, profile: Profile | None = None, steps: Any = None) -> None:
+        """``steps``: the definition of the steps (default spec.steps.Steps; a spec mutant is
+        a subclass of it)."""
         from spec.model import Spec
         from spec.profiles import get_profile
+        from spec.steps import Steps
 
         self.world = world
         self.profile = profile or get_profile(world.profile)
-        self.spec = Spec(world, self.profile)
+        self.spec = Spec(world, self.profile, steps or Steps)
         self.threads = self.spec.threads
         self.name = f"spec:{self.profile.name}"
         self.view_from_machine = True

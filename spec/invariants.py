@@ -4,7 +4,9 @@ Models: each invariant states what the seed promises, cites the section it comes
 ``sometimes`` twin that is its own premise (the states or events it speaks about), so a complete
 exploration shows the invariant is not vacuous. State invariants are judged in quiescent states
 (no operation in flight); history invariants on every observation, through :class:`Monitor`, a
-pure observer whose state the explorer keeps next to the model's (design.md section 2).
+pure observer whose state the explorer keeps next to the model's (design.md section 2). The
+history judgement itself is written once in :mod:`spec.history` (the Z3 engine interprets the
+same definition); :class:`Judge` is its concrete context.
 
 Leaves out: liveness (an offline that loops forever), and promises about files the profiles do not
 model (``probe``, ``phys_device``'s meaning).
@@ -16,17 +18,16 @@ file at fault (``offline:MEM_CANCEL_OFFLINE``), or ``init`` for the machine as b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 from spec.actions import (
-    MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_STOP_MASK, STATE_TEXT, Action,
-    NotifierCall, Observation, notifier_to_errno,
+    MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, STATE_TEXT, Action, NotifierCall, Observation,
 )
 from spec.config import World
+from spec.history import IDLE_TRACK, History, OpTrack
+from spec.reader import MachineReader
 from spec.profiles import Profile
-from typing import NamedTuple
-
-from spec.state import KERNEL_ZONES, PAGES_ONLINE, PAGES_RESERVED, Machine, evolve
+from spec.state import KERNEL_ZONES, PAGES_ONLINE, PAGES_RESERVED, Machine
 from spec.sysfs import View
 
 
@@ -115,47 +116,89 @@ class Violation:
     message: str
 
 
-class OpTrack(NamedTuple):
-    """What the monitor knows of one thread's operation in flight."""
-
-    kind: str
-    block: int  # index into world.blocks
-    label: str  # online / offline / hotadd / hotremove / write
-    pre_state: int
-    pre_online_type: str
-    had_calls: bool = False
-    run_event: str = ""  # the chain being delivered: its event, callees so far, last ret
-    run: tuple[str, ...] = ()
-    run_last_ret: int = 0
-    open_event: str = ""  # the GOING_* waiting to be closed
-    closed_by: str = ""
-    seen_going: frozenset[str] = frozenset()
-    ok_going: frozenset[str] = frozenset()
-    closers: frozenset[str] = frozenset()
-    disturbed: bool = False
-    pending_nid: int = -2  # status_change_nid of the open GOING (to judge the flip)
-    node_event: str = ""  # 6.17: the open NODE_ADDING_FIRST / NODE_REMOVING_LAST_MEMORY
-
-
 class MonitorState(NamedTuple):
+    """One record per thread (spec.history.OpTrack), None where no operation is in flight."""
+
     ops: tuple[OpTrack | None, ...]
 
-
-_CLOSE = {"MEM_ONLINE": "MEM_GOING_ONLINE", "MEM_CANCEL_ONLINE": "MEM_GOING_ONLINE",
-          "MEM_OFFLINE": "MEM_GOING_OFFLINE", "MEM_CANCEL_OFFLINE": "MEM_GOING_OFFLINE"}
-_LABEL = {"MEM_GOING_ONLINE": "online", "MEM_GOING_OFFLINE": "offline"}
-_NODE_OPEN = ("NODE_ADDING_FIRST_MEMORY", "NODE_REMOVING_LAST_MEMORY")
-_NODE_CLOSE = {"NODE_ADDED_FIRST_MEMORY": "NODE_ADDING_FIRST_MEMORY",
-               "NODE_CANCEL_ADDING_FIRST_MEMORY": "NODE_ADDING_FIRST_MEMORY",
-               "NODE_REMOVED_LAST_MEMORY": "NODE_REMOVING_LAST_MEMORY",
-               "NODE_CANCEL_REMOVING_LAST_MEMORY": "NODE_REMOVING_LAST_MEMORY"}
 
 Result = tuple[MonitorState, list[Violation], set[str]]
 
 
+class Judge:
+    """The concrete monitor context of spec.history.HistCtx: one step's judgement."""
+
+    __slots__ = ("pre", "post", "t", "action", "calls", "ret", "read", "ops", "v", "twins",
+                 "chainset")
+
+    def __init__(self, ops: tuple[OpTrack | None, ...], pre: Machine, a: Action, obs: Observation,
+                 post: Machine, t: int | None, chainset: frozenset[str]) -> None:
+        self.ops = list(ops)
+        self.pre, self.post = MachineReader(pre), MachineReader(post)
+        self.t, self.action, self.calls = t, a, obs.calls
+        self.ret, self.read = obs.ret, obs.read
+        self.v: list[Violation] = []
+        self.twins: set[str] = set()
+        self.chainset = chainset
+
+    If = staticmethod(MachineReader.If)
+    And = staticmethod(MachineReader.And)
+    Or = staticmethod(MachineReader.Or)
+    Not = staticmethod(MachineReader.Not)
+    test = staticmethod(MachineReader.test)
+
+    @staticmethod
+    def at(i: int, fn: Callable[[int], Any]) -> Any:
+        return fn(i)
+
+    @staticmethod
+    def alloc(c: NotifierCall) -> bool:
+        return c.allocatable
+
+    @staticmethod
+    def nid(c: NotifierCall) -> int:
+        return c.status_change_nid
+
+    @staticmethod
+    def nid_normal(c: NotifierCall) -> int | None:
+        return c.status_change_nid_normal
+
+    def g(self, u: int, f: str) -> Any:
+        op = self.ops[u]
+        return getattr(IDLE_TRACK if op is None else op, f)
+
+    def gset(self, u: int, **kw: Any) -> None:
+        op = self.ops[u] or IDLE_TRACK
+        for k, v in kw.items():
+            if getattr(op, k) != v:
+                self.ops[u] = op._replace(**kw)
+                return
+
+    def ghas(self, u: int, s: str, callee: str) -> bool:
+        return callee in self.g(u, s)
+
+    def gput(self, u: int, s: str, callee: str, v: Any) -> None:
+        if v and callee in self.chainset and callee not in self.g(u, s):
+            self.gset(u, **{s: self.g(u, s) | {callee}})
+
+    def callees(self, u: int, s: str) -> list[str]:
+        return sorted(self.g(u, s))
+
+    def violate(self, invariant: str, cond: Any, cause: Callable[[], str],
+                message: Callable[[], str]) -> None:
+        if cond:
+            self.v.append(Violation(invariant, cause(), message()))
+
+    def twin(self, name: str, cond: Any) -> None:
+        if cond:
+            self.twins.add(name)
+
+
 class Monitor:
     """A pure observer of one world under one profile: ``initial`` and ``step`` return the new
-    monitor state, the violations found and the twins (invariant names) reached."""
+    monitor state, the violations found and the twins (invariant names) reached. The history
+    invariants are judged by spec.history.History (its one definition); the state invariants
+    here."""
 
     def __init__(self, world: World, profile: Profile, threads: tuple[str, ...],
                  view_from_machine: bool = False) -> None:
@@ -164,13 +207,12 @@ class Monitor:
         self.world, self.profile, self.threads = world, profile, threads
         self.view_from_machine = view_from_machine
         self._cache: dict[object, tuple[tuple[Violation, ...], frozenset[str]]] = {}
-        mem_chain, node_chain = world.notifier_chains(profile.node_chain)
-        self.chain = tuple(c.name for c in mem_chain)
-        #: 6.17: the NUMA node notifier chain (SLUB moved there)
-        self.node_chain = tuple(c.name for c in node_chain)
+        self.history = History(world, profile, threads)
+        self.chainset = frozenset(self.history.chain)
+        self.tindex = {name: k for k, name in enumerate(threads)}
         self.slub = any(c.kind == "slub" for c in world.callbacks)
-        self.mem_flag = "N_HIGH_MEMORY" if "N_HIGH_MEMORY" in profile.node_flags else "N_MEMORY"
-        self.boot_flags = None  # set by initial()
+        self.mem_flag = self.history.mem_flag
+        self.boot_flags: tuple[bool, ...] | None = None  # set by initial()
 
     # --- entry points ---------------------------------------------------------------------
     def initial(self, m: Machine, view: View) -> Result:
@@ -185,263 +227,16 @@ class Monitor:
 
     def step(self, ms: MonitorState, pre: Machine, a: Action, obs: Observation, post: Machine,
              quiescent: bool, view: Callable[[], View]) -> Result:
-        v: list[Violation] = []
-        twins: set[str] = set()
-        ops = list(ms.ops)
-        t = self.threads.index(obs.thread) if obs.thread in self.threads else None
-        if a.kind in ("write", "hotadd", "hotremove") and t is not None:
-            i = self.world.block_index(a.block)  # type: ignore[arg-type]
-            b = pre.blocks[i]
-            label = a.kind if a.kind != "write" else "write"
-            write = a.kind == "write"  # only a write's own effect is judged against its start
-            ops[t] = OpTrack(a.kind, i, label, b.state if write else 0,
-                             b.online_type if write and self.profile.online_types else "")
-        for k, op in enumerate(ops):  # another thread changed this write's block: note it
-            if (op is not None and k != t and op.kind == "write" and not op.disturbed
-                    and (pre.blocks[op.block].state, pre.blocks[op.block].online_type)
-                    != (post.blocks[op.block].state, post.blocks[op.block].online_type)):
-                ops[k] = evolve(op, disturbed=True)
-        if obs.read is not None and a.block is not None and a.file == "state":
-            self._read(ops, a, obs.read, v, twins)
-        if t is not None and ops[t] is not None:
-            for call in obs.calls:
-                ops[t] = self._call(ops, t, ops[t], call, pre, post, v, twins)  # type: ignore[arg-type]
-            self._flip(ops[t], pre, post, v)  # type: ignore[arg-type]
-            self._eject(ops[t], pre, post, v, twins)  # type: ignore[arg-type]
-            if obs.ret is not None:
-                self._end(ops[t], obs.ret, post, v, twins)  # type: ignore[arg-type]
-                ops[t] = None
-        elif obs.calls:
-            v.append(Violation("notifier_protocol", "none:" + obs.calls[0].event,
-                               "a notifier event outside any operation"))
-        label = (ops[t].label if t is not None and ops[t] is not None else
-                 ms.ops[t].label if t is not None and ms.ops[t] is not None else a.kind)
+        y = Judge(ms.ops, pre, a, obs, post, self.tindex.get(obs.thread), self.chainset)  # type: ignore[arg-type]
+        self.history.step(y)
+        v, twins = y.v, y.twins
+        ops = tuple(None if op is None or op == IDLE_TRACK else op for op in y.ops)
         busy = frozenset(op.block for op in ops if op is not None)
         self._cached(("always", post, busy), lambda vv, tt: self._always(post, busy, vv, tt), v, twins)
         if quiescent:
             key = ("quiescent", post) if self.view_from_machine else None
             self._cached(key, lambda vv, tt: self._quiescent(post, view(), vv, tt), v, twins)
-        return MonitorState(tuple(ops)), v, twins
-
-    # --- history checks -------------------------------------------------------------------
-    def _read(self, ops: list[OpTrack | None], a: Action, text: str, v: list[Violation],
-              twins: set[str]) -> None:
-        i = self.world.block_index(a.block)  # type: ignore[arg-type]
-        busy = any(op is not None and op.block == i for op in ops)
-        if text == "going-offline\n" and busy:
-            twins.add("state_strings")
-        elif text not in ("online\n", "offline\n"):
-            v.append(Violation("state_strings", "read:state",
-                               f"memory{a.block}/state read {text!r}"))
-
-    def _call(self, ops: list[OpTrack | None], t: int, op: OpTrack, call: NotifierCall,
-              pre: Machine, post: Machine, v: list[Violation], twins: set[str]) -> OpTrack:
-        ev, cb = call.event, call.callback
-        if ev.startswith("NODE_"):
-            return self._node_call(op, call, pre, v, twins)
-        label = _LABEL.get(ev, op.label)
-        if ev in _LABEL:
-            op = evolve(op, label=label)
-        cause = f"{label}:{ev}"
-        for k, other in enumerate(ops):
-            if k != t and other is not None and other.open_event:
-                v.append(Violation("notifier_protocol", cause,
-                                   f"{ev} while another operation's {other.open_event} is open"))
-        # chain order: the run of this event since the last different one
-        run = op.run if op.run_event == ev else ()
-        pos = len(run)
-        if run and op.run_last_ret & NOTIFY_STOP_MASK:
-            v.append(Violation("chain_order", cause,
-                               f"{cb} called after {run[-1]} stopped the chain"))
-        elif pos >= len(self.chain) or self.chain[pos] != cb:
-            want = self.chain[pos] if pos < len(self.chain) else "nobody"
-            v.append(Violation("chain_order", cause,
-                               f"{ev} reached {cb} as callback #{pos + 1}; expected {want}"))
-        if not run and op.run:
-            self._chain_done(op, v)
-        if pos + 1 == len(self.chain) >= 2:
-            twins.add("chain_order")
-        if ev in ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE"):
-            if not run:
-                if op.open_event or op.closed_by:
-                    v.append(Violation("notifier_protocol", cause,
-                                       f"{ev} in an operation that already delivered "
-                                       f"{op.open_event or op.closed_by}"))
-                if self.profile.memory_notify_nids:
-                    op = evolve(op, open_event=ev, pending_nid=call.status_change_nid)
-                    self._nid(op, call, pre, post, cause, v, twins)
-                else:  # 6.17: the node notifier announced the flip (or did not)
-                    op = evolve(op, open_event=ev,
-                                pending_nid=op.pending_nid if op.node_event else -1)
-            op = evolve(op, seen_going=op.seen_going | {cb})
-            if not notifier_to_errno(call.ret) and not call.ret & NOTIFY_STOP_MASK:
-                op = evolve(op, ok_going=op.ok_going | {cb})
-        else:
-            going = _CLOSE[ev]
-            if not run:
-                if op.open_event != going:
-                    v.append(Violation("notifier_protocol", cause,
-                                       f"{ev} without an open {going} in its operation"))
-                op = evolve(op, open_event="", closed_by=ev)
-            op = evolve(op, closers=op.closers | {cb})
-            if ev in ("MEM_ONLINE", "MEM_OFFLINE") and cb not in op.seen_going:
-                v.append(Violation("notifier_protocol", cause,
-                                   f"{ev} reached {cb}, which never got {going}"))
-            if op.closed_by and not run:
-                twins.add("notifier_protocol")
-        self._alloc(op, call, post.blocks[op.block].pages, cause, v, twins)
-        return evolve(op, had_calls=True, run_event=ev, run=run + (cb,), run_last_ret=call.ret)
-
-    def _node_call(self, op: OpTrack, call: NotifierCall, pre: Machine, v: list[Violation],
-                   twins: set[str]) -> OpTrack:
-        """6.17 node notifier (facts.md 3.5): ADDING_FIRST / REMOVING_LAST open a node event
-        that ADDED / REMOVED or its CANCEL closes; its nid is the node that gains its first or
-        loses its last memory, judged like status_change_nid; the chain runs in priority order."""
-        ev, cb = call.event, call.callback
-        label = "online" if "ADD" in ev else "offline"
-        cause = f"{label}:{ev}"
-        run = op.run if op.run_event == ev else ()
-        pos = len(run)
-        if run and op.run_last_ret & NOTIFY_STOP_MASK:
-            v.append(Violation("chain_order", cause, f"{cb} called after {run[-1]} stopped the chain"))
-        elif pos >= len(self.node_chain) or self.node_chain[pos] != cb:
-            v.append(Violation("chain_order", cause, f"{ev} reached {cb} as callback #{pos + 1}"))
-        if not run and op.run:
-            self._chain_done(op, v)
-        spec = self.world.blocks[op.block]
-        node = pre.nodes[spec.node]
-        if ev in _NODE_OPEN:
-            if not run:
-                if op.node_event:
-                    v.append(Violation("notifier_protocol", cause, f"{ev} after {op.node_event}"))
-                pages = self.world.ram_pages(spec.id)
-                own = pages if pre.blocks[op.block].pages != PAGES_RESERVED else 0
-                flips = (self.mem_flag not in node.flags and pages > 0 if ev == "NODE_ADDING_FIRST_MEMORY"
-                         else self.mem_flag in node.flags and node.present_pages - own <= 0)
-                twins.add("status_change_nid")
-                if call.status_change_nid != spec.node or not flips:
-                    v.append(Violation("status_change_nid", cause,
-                                       f"{ev} for node {call.status_change_nid}, which does not flip"))
-                op = evolve(op, node_event=ev, pending_nid=call.status_change_nid)
-        else:
-            if not run:
-                if op.node_event != _NODE_CLOSE[ev]:
-                    v.append(Violation("notifier_protocol", cause,
-                                       f"{ev} without an open {_NODE_CLOSE[ev]}"))
-                op = evolve(op, node_event="")
-        return evolve(op, had_calls=True, run_event=ev, run=run + (cb,), run_last_ret=call.ret)
-
-    def _chain_done(self, op: OpTrack, v: list[Violation]) -> None:
-        """The previous chain of ``op`` ended: it must have reached everyone or stopped."""
-        chain = self.node_chain if op.run_event.startswith("NODE_") else self.chain
-        if len(op.run) < len(chain) and not op.run_last_ret & NOTIFY_STOP_MASK:
-            v.append(Violation("chain_order", f"{op.label}:{op.run_event}",
-                               f"{op.run_event} stopped after {op.run[-1]} without NOTIFY_STOP_MASK"))
-
-    def _alloc(self, op: OpTrack, call: NotifierCall, pages: str, cause: str, v: list[Violation],
-               twins: set[str]) -> None:
-        ev, alloc = call.event, call.allocatable
-        if ev == "MEM_GOING_ONLINE":
-            twins.add("alloc_going_online")
-            if alloc:
-                v.append(Violation("alloc_going_online", cause, "GOING_ONLINE with pages allocatable"))
-        elif ev == "MEM_ONLINE":
-            twins.add("alloc_online")
-            if not alloc:
-                v.append(Violation("alloc_online", cause, "ONLINE while the pages cannot be allocated"))
-        elif ev in ("MEM_GOING_OFFLINE", "MEM_OFFLINE"):
-            twins.add("alloc_going_offline")
-            if alloc:
-                v.append(Violation("alloc_going_offline", cause, f"{ev} with pages still allocatable"))
-        elif ev == "MEM_CANCEL_OFFLINE":
-            # memory that was online is isolated (or already back) by now; memory that never
-            # was (reserved pages of a block never onlined) is promised nothing
-            if pages != PAGES_RESERVED:
-                twins.add("alloc_cancel_offline")
-                if not alloc:
-                    v.append(Violation("alloc_cancel_offline", cause,
-                                       "CANCEL_OFFLINE while the memory is not available again"))
-
-    def _nid(self, op: OpTrack, call: NotifierCall, pre: Machine, post: Machine, cause: str,
-             v: list[Violation], twins: set[str]) -> None:
-        spec = self.world.blocks[op.block]
-        node = pre.nodes[spec.node]
-        pages = self.world.ram_pages(spec.id)
-        if call.event == "MEM_GOING_ONLINE":
-            flips = self.mem_flag not in node.flags and pages > 0
-            flips_normal = ("N_NORMAL_MEMORY" not in node.flags and pages > 0 and
-                            any(z in KERNEL_ZONES for z in post.blocks[op.block].zones))
-        else:
-            own = pages if pre.blocks[op.block].pages != PAGES_RESERVED else 0
-            flips = self.mem_flag in node.flags and node.present_pages - own <= 0
-            normal = sum(self.world.ram_pages(s.id) for s, b in zip(self.world.blocks, pre.blocks)
-                         if s.node == spec.node and b.pages != PAGES_RESERVED
-                         and any(z in KERNEL_ZONES for z in b.zones))
-            in_kernel = any(z in KERNEL_ZONES for z in pre.blocks[op.block].zones)
-            flips_normal = ("N_NORMAL_MEMORY" in node.flags and in_kernel and normal - own <= 0)
-        want = spec.node if flips else -1
-        if call.status_change_nid >= 0:
-            twins.add("status_change_nid")
-        if call.status_change_nid != want:
-            v.append(Violation("status_change_nid", cause,
-                               f"status_change_nid={call.status_change_nid}, expected {want}"))
-        if self.profile.nid_normal and call.status_change_nid_normal is not None:
-            want_n = spec.node if flips_normal else -1
-            if call.status_change_nid_normal != want_n:
-                v.append(Violation("status_change_nid", cause + ":normal",
-                                   f"status_change_nid_normal={call.status_change_nid_normal}, "
-                                   f"expected {want_n}"))
-
-    def _flip(self, op: OpTrack, pre: Machine, post: Machine, v: list[Violation]) -> None:
-        """A node's memory state flipped in this step: the operation must have announced it.
-        With no callback on the chain that carries the announcement, nothing observes it: the
-        promise has no witness either way, and nothing is judged."""
-        if not (self.chain if self.profile.memory_notify_nids else self.node_chain):
-            return
-        for n, (a, b) in enumerate(zip(pre.nodes, post.nodes)):
-            if (self.mem_flag in a.flags) != (self.mem_flag in b.flags):
-                if op.pending_nid != n:
-                    v.append(Violation("status_change_nid", f"{op.label}:commit",
-                                       f"node {n} flipped with status_change_nid={op.pending_nid}"))
-
-    def _eject(self, op: OpTrack, pre: Machine, post: Machine, v: list[Violation],
-               twins: set[str]) -> None:
-        b0, b1 = pre.blocks[op.block], post.blocks[op.block]
-        if b0.present and not b1.present:
-            twins.add("remove_only_offline")
-            own_offline = b0.state == MEM_GOING_OFFLINE and op.closed_by == "MEM_OFFLINE"
-            if b0.state != MEM_OFFLINE and not own_offline:  # 6.1 offlines, then removes
-                v.append(Violation("remove_only_offline", f"{op.label}:eject",
-                                   f"memory{self.world.blocks[op.block].id} ejected while its "
-                                   f"state was {STATE_TEXT.get(b0.state)}"))
-
-    def _end(self, op: OpTrack, ret: int, post: Machine, v: list[Violation], twins: set[str]) -> None:
-        cause = f"{op.label}:ret"
-        if op.open_event:
-            v.append(Violation("notifier_protocol", cause, f"{op.open_event} never closed"))
-        if op.node_event:
-            v.append(Violation("notifier_protocol", cause, f"{op.node_event} never closed"))
-        if op.run:
-            self._chain_done(op, v)
-        missing = op.ok_going - op.closers
-        if missing:
-            v.append(Violation("notifier_protocol", cause,
-                               f"{', '.join(sorted(missing))} got GOING but neither X nor CANCEL"))
-        if op.kind != "write" or ret >= 0:
-            return
-        b = post.blocks[op.block]
-        if op.had_calls:
-            twins.add("rejected_write")
-        if op.disturbed:
-            return
-        if b.state != op.pre_state:
-            v.append(Violation("rejected_write", cause,
-                               f"a write failed with {ret} but the state went from "
-                               f"{STATE_TEXT.get(op.pre_state)} to {STATE_TEXT.get(b.state)}"))
-        elif ret == -22 and (op.had_calls or (self.profile.online_types and
-                                              b.online_type != op.pre_online_type)):
-            what = "sent events" if op.had_calls else "changed the block"
-            v.append(Violation("rejected_write", cause, f"a write refused with -EINVAL {what}"))
+        return MonitorState(ops), v, twins
 
     # --- state checks ---------------------------------------------------------------------
     def _cached(self, key: object, fn: Callable[[list[Violation], set[str]], None],

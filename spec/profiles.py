@@ -62,6 +62,11 @@ class Profile:
     #: device removal); ``offline_and_remove``: 6.1 ACPI eject offlines the blocks through the
     #: device core, then removes them (devices, links, sections, resource).
     hot_remove: str
+    #: add_memory() onlines a new node before it registers the block devices, so the block is
+    #: linked to every node of its range (4.x+ __try_online_node); 3.4 registers the block
+    #: first (register_mem_sect_under_node() skips offline nodes), then node_set_online() and
+    #: register_one_node() link every block of the new node.
+    hotadd_node_online_first: bool
     #: the zone hot-added memory joins: fixed at hot-add (3.4: ZONE_NORMAL) or None (chosen at
     #: online by the online type, 4.13+).
     hotadd_zone: str | None
@@ -96,6 +101,7 @@ V3_4 = Profile(
     removable_always_one=False,
     memoryless_online_at_boot=False,
     hot_remove="offline_pages",
+    hotadd_node_online_first=False,
     hotadd_zone="Normal",
     pages_correctly_reserved=True,
     slub_nid_field="status_change_nid",
@@ -123,6 +129,7 @@ V6_1 = Profile(
     removable_always_one=True,
     memoryless_online_at_boot=True,
     hot_remove="offline_and_remove",
+    hotadd_node_online_first=True,
     hotadd_zone=None,
     pages_correctly_reserved=False,
     slub_nid_field="status_change_nid_normal",

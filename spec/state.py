@@ -83,8 +83,10 @@ class Op(NamedTuple):
     """The spec's record of an operation in flight on one thread (spec-internal).
 
     ``kind``: write / hotadd / hotremove; ``req``: online or offline; ``via``: state, online or
-    eject; ``pc``: where the operation stands; ``event``/``cb``/``chain_ret``: the notifier chain
-    being delivered; ``arg``: (start_pfn, nr_pages, status_change_nid, status_change_nid_normal);
+    eject; ``pc``: where the operation stands (a handler of spec.steps); ``event``/``cb``/
+    ``chain_ret``: the notifier chain being delivered; ``arg``: (start_pfn, nr_pages,
+    status_change_nid, status_change_nid_normal), -1 for a nid that is not set (and for
+    status_change_nid_normal where the profile's struct has no such field);
     ``ret``: the pending return value; ``count``: bytes written; ``zone``: 6.1 target zone;
     ``lock``/``next``: the lock waited for and where to go on after a wait or a chain;
     ``stale``: the write's device was removed while it waited (its kernfs node is dead).
@@ -99,13 +101,17 @@ class Op(NamedTuple):
     event: str = ""
     cb: int = 0
     chain_ret: int = 0
-    arg: tuple[int, int, int, int | None] = (0, 0, -1, None)
+    arg: tuple[int, int, int, int] = (0, 0, -1, -1)
     ret: int = 0
     count: int = 0
     zone: str = ""
     lock: str = ""
     next: str = ""
     stale: bool = False
+
+
+#: the record of a thread with no operation in flight (what reading its fields gives)
+IDLE_OP = Op("", 0)
 
 
 class State(NamedTuple):
@@ -120,15 +126,6 @@ class State(NamedTuple):
 
 def thread_names(world: World) -> tuple[str, ...]:
     return world.writer_threads() + ("fw",)
-
-
-def node_zone_pages(world: World, m: Machine, node: int, zones: tuple[str, ...]) -> int:
-    """Present pages of ``node`` in ``zones``, derived from the blocks' online pages."""
-    total = 0
-    for spec, b in zip(world.blocks, m.blocks):
-        if spec.node == node and b.pages != PAGES_RESERVED and any(z in zones for z in b.zones):
-            total += world.ram_pages(spec.id)
-    return total
 
 
 def node_flags_for(profile: Profile, present: int, normal: int) -> frozenset[str]:

@@ -23,7 +23,7 @@ from typing import Union
 from spec.actions import MEM_OFFLINE, MEM_ONLINE, STATE_TEXT
 from spec.config import World
 from spec.profiles import Profile
-from spec.state import KERNEL_ZONES, PAGES_RESERVED, Machine
+from spec.state import PAGES_RESERVED, Machine
 
 Link = tuple[str, str]
 View = dict[str, Union[str, Link]]
@@ -43,43 +43,13 @@ def nodelist(ids: list[int] | set[int] | frozenset[int]) -> str:
     return ",".join(out) + "\n"
 
 
-def zone_span(world: World, m: Machine, node: int, zone: str) -> tuple[int, int] | None:
-    """[start_pfn, end_pfn) spanned by ``zone`` of ``node``: the blocks whose pages are in it."""
-    lo, hi = None, None
-    for spec, b in zip(world.blocks, m.blocks):
-        if spec.node == node and zone in b.zones and b.registered:
-            s = world.start_pfn(spec.id)
-            e = s + world.pages_per_block
-            lo = s if lo is None else min(lo, s)
-            hi = e if hi is None else max(hi, e)
-    return None if lo is None else (lo, hi)
-
-
-def _intersects(span: tuple[int, int] | None, start: int, nr: int) -> bool:
-    return span is not None and span[0] < start + nr and start < span[1]
-
-
-def default_kernel_zone(world: World, m: Machine, node: int, start: int, nr: int) -> str:
-    """mm/memory_hotplug.c default_kernel_zone_for_pfn (6.1)."""
-    for zone in KERNEL_ZONES:
-        if _intersects(zone_span(world, m, node, zone), start, nr):
-            return zone
-    return "Normal"
-
-
 def zone_for_online(world: World, m: Machine, node: int, block_id: int, online_type: str) -> str:
-    """mm/memory_hotplug.c zone_for_pfn_range / default_zone_for_pfn (6.1, contig-zones)."""
-    start, nr = world.start_pfn(block_id), world.pages_per_block
-    kernel = default_kernel_zone(world, m, node, start, nr)
-    if online_type == "online_kernel":
-        return kernel
-    if online_type == "online_movable":
-        return "Movable"
-    in_kernel = _intersects(zone_span(world, m, node, kernel), start, nr)
-    in_movable = _intersects(zone_span(world, m, node, "Movable"), start, nr)
-    if in_kernel != in_movable:
-        return kernel if in_kernel else "Movable"
-    return "Movable" if world.movable_node else kernel
+    """mm/memory_hotplug.c zone_for_pfn_range (6.1): the zone ``online_type`` would online
+    ``memory<block_id>`` into (the steps' own definition, read on ``m``)."""
+    from spec.reader import MachineReader
+    from spec.steps.device import zone_for_online as zone_for
+
+    return zone_for(world, MachineReader(m), node, world.block_index(block_id), online_type)  # type: ignore[no-any-return]
 
 
 def valid_zones(world: World, m: Machine, index: int) -> str:

@@ -1,8 +1,8 @@
 """Bounded model checking and k-induction over :class:`checker.smt.system.System`.
 
 Models: BMC unrolls the relation from the initial state one transition at a time and asks, at
-each depth, whether an invariant fails in the last frame, or a step invariant
-(:mod:`checker.smt.steps`) in the last transition (so the first depth found is a shortest
+each depth, whether an invariant fails in the last frame, or a history invariant
+(:mod:`checker.smt.ghosts`) in the last transition (so the first depth found is a shortest
 counterexample, counted in transitions). A counterexample is decoded into a
 :class:`checker.traces.Trace` by running the decoded actions through the spec, checking after
 every step that the spec's state is the solver's frame, and replaying the trace with
@@ -25,7 +25,6 @@ import z3
 
 from checker.smt.ghosts import GHOST_INVARIANTS
 from checker.smt.props import Props
-from checker.smt.steps import STEP_INVARIANTS, StepProps
 from checker.smt.system import System
 from checker.traces import Trace, TraceStep, replay
 from spec.errors import ActionError, MemhpError
@@ -54,19 +53,10 @@ class Checker:
         self.sy = system
         self.props = Props(system.L)
         self.deadline = deadline
-        self._steps: StepProps | None = None
-
-    def steps(self) -> StepProps:
-        """The step invariants' predicates (built on first use: one pass over the paths each)."""
-        if self._steps is None:
-            self._steps = StepProps(self.sy)
-        return self._steps
 
     def bad_at(self, name: str, k: int) -> z3.BoolRef:
         """``name`` fails at depth k: in frame k (a state invariant) or in the step into frame k
-        (a step invariant; none at depth 0)."""
-        if name in STEP_INVARIANTS:
-            return self.steps().bad_at(name, k - 1) if k > 0 else z3.BoolVal(False)
+        (a history invariant, on a GhostSystem; none at depth 0)."""
         if name in GHOST_INVARIANTS:
             return self.sy.ghost_bad_at(name, k - 1) if k > 0 else z3.BoolVal(False)  # type: ignore[attr-defined]
         return z3.Not(self.props.holds(name, self.sy.frame(k)))
@@ -167,12 +157,9 @@ class Checker:
 
     # --- k-induction ----------------------------------------------------------------------------
     def kind(self, name: str, kmax: int, lemmas: tuple[str, ...] = ()) -> Outcome:
-        """Smallest k <= kmax for which ``name`` (with ``lemmas``, proved separately) is
-        k-inductive; a failing base case is a violation, a failing step case at kmax a cti."""
-        if name in STEP_INVARIANTS:
-            from checker.smt.steps import kind_step
-
-            return kind_step(self, name, kmax, lemmas)  # type: ignore[no-any-return]
+        """Smallest k <= kmax for which the state invariant ``name`` (with ``lemmas``, proved
+        separately) is k-inductive; a failing base case is a violation, a failing step case at
+        kmax a cti."""
         sy, P = self.sy, self.props
         inv = (name,) + tuple(lemmas)
         cti: dict[str, int | bool] | None = None

@@ -1,15 +1,19 @@
 """The state encoding shared by the Python spec and its Z3 transition relation.
 
 Models: a spec :class:`spec.state.State` of one world and profile as a flat record of named
-fields, each a bool or an int code (:func:`Layout.encode`), and the same record as Z3
-variables (:meth:`Layout.fresh`). Strings (pcs, events, zones, online types, lock holders) are
-coded by their position in the tuples below; ``None`` in ``status_change_nid_normal`` is
-:data:`NONE`. Every field has a finite domain (:meth:`Layout.domain`), which k-induction
-asserts of every frame.
+fields, each a bool, an int, or the code of a value with a finite domain (page location, zones,
+online types, the operation's kind, request, program counter, event, waited-for lock, ...;
+:attr:`Layout.enums` maps each such field to its values, in code order), and the same record as
+Z3 variables (:meth:`Layout.fresh`). Every field has a finite domain (:meth:`Layout.domain`),
+which k-induction asserts of every frame. The domains come from the world, the profile and the
+definition of the steps (:mod:`spec.steps`: its handlers are the program counters, its locks
+the lock fields); after the relation's paths are enumerated, the control fields' domains are
+narrowed to the values those paths can produce (:meth:`Layout.narrow`).
 
-Leaves out: the error injector's debugfs settings (no successor changes them: ``inject`` is not
-one of the explored actions) and observations (the Trace of a counterexample gets them by
-running the decoded actions through the spec).
+Leaves out: the error injector's debugfs settings (no explored action changes them: ``inject``
+is not one of the explored actions; the world's settings are constants of the relation) and
+observations (the Trace of a counterexample gets them by running the decoded actions through
+the spec).
 """
 
 from __future__ import annotations
@@ -18,15 +22,13 @@ from typing import Any
 
 import z3
 
-from spec.actions import (
-    MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_DONE, NOTIFY_OK, answer_value,
-    notifier_from_errno,
-)
+from spec.actions import MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_DONE, NOTIFY_OK, answer_value, \
+    notifier_from_errno
 from spec.config import ZONES, World
 from spec.profiles import Profile
-from spec.state import PAGES_ISOLATED, PAGES_ONLINE, PAGES_RESERVED, State, thread_names
+from spec.state import IDLE_OP, PAGES_ISOLATED, PAGES_ONLINE, PAGES_RESERVED, State, thread_names
+from spec.steps import EVENTS as STEP_EVENTS, Steps
 
-NONE = -2  # status_change_nid_normal = None
 #: ints are signed bit-vectors of this width (bit-blasted: far faster than linear arithmetic here)
 WIDTH = 32
 STATES = (MEM_ONLINE, MEM_GOING_OFFLINE, MEM_OFFLINE)
@@ -35,28 +37,19 @@ OTYPES = ("", "offline", "online", "online_kernel", "online_movable")
 KINDS = ("", "write", "hotadd", "hotremove")
 REQS = ("", "online", "offline")
 VIAS = ("", "state", "online", "eject")
-EVENTS = ("", "MEM_GOING_ONLINE", "MEM_ONLINE", "MEM_CANCEL_ONLINE", "MEM_GOING_OFFLINE",
-          "MEM_OFFLINE", "MEM_CANCEL_OFFLINE")
+EVENTS = ("",) + STEP_EVENTS
 ZONE_NAMES = ("",) + ZONES
-#: where an operation stands (Op.pc and Op.next): the spec's handlers, plus wait and chain.
-PCS = ("", "wait", "chain", "ws_check", "ws_finish", "on_going", "on_after_going",
-       "on_after_commit", "on_unlock_hp", "off_entry", "off_isolate", "off_after_going",
-       "off_failed", "off_undo_unlock", "off_after_commit", "off_unlock_hp", "off_finish",
-       "ha_add", "dev_op", "off61_entry", "on61_ok_tail", "on61_fail_tail", "off61_ok_tail",
-       "off61_fail_tail")
-#: handlers only one lock model has (the other profile's states never reach them).
-PCS_V61 = ("dev_op", "off61_entry", "on61_ok_tail", "on61_fail_tail", "off61_ok_tail",
-           "off61_fail_tail")
-PCS_V34 = ("ws_check", "ws_finish", "on_going", "on_unlock_hp", "off_entry", "off_isolate",
-           "off_undo_unlock", "off_unlock_hp", "off_finish")
+#: an operation's fields in the encoding (``t<n>.<field>``); ``a0``..``a3`` are its ``arg``
 OP_FIELDS = ("kind", "block", "req", "via", "pc", "otype", "event", "cb", "chain_ret", "a0",
              "a1", "a2", "a3", "ret", "count", "zone", "lock", "next", "stale")
+#: the encoding's name of a field of spec.state's records, where the two differ
+FIELD = {"online_type": "otype", "present_pages": "present"}
 
 
 class Layout:
     """The fields of one world's states under one profile, their codes and domains."""
 
-    def __init__(self, world: World, profile: Profile) -> None:
+    def __init__(self, world: World, profile: Profile, steps: type[Steps] = Steps) -> None:
         self.world, self.profile = world, profile
         self.threads = thread_names(world)
         self.nblocks, self.nnodes = len(world.blocks), len(world.nodes)
@@ -69,12 +62,8 @@ class Layout:
             if (z,) not in zt:
                 zt.append((z,))
         self.zone_tuples = tuple(zt)
-        if profile.locks == "state_mutex":
-            self.locks = tuple(f"state_mutex:memory{b.id}" for b in world.blocks) + ("mem_hotplug_mutex",)
-        else:
-            self.locks = ("device_hotplug_lock",)
-        other = PCS_V61 if profile.locks == "state_mutex" else PCS_V34
-        self.pcs = tuple(k for k, pc in enumerate(PCS) if pc not in other)
+        self.locks = steps(world, profile).locks()
+        self.pc_names = ("",) + steps.pcs()
         rets = {NOTIFY_DONE, NOTIFY_OK}
         for cb in world.callbacks:
             rets.update(answer_value(a) for a in cb.answers)
@@ -82,44 +71,67 @@ class Layout:
         rets.add(notifier_from_errno(0))
         self.chain_rets = tuple(sorted(rets))
         self.bools: list[str] = []
-        self.ints: dict[str, tuple[int, int] | tuple[int, ...]] = {}
+        self.ints: dict[str, tuple[int, ...]] = {}
+        #: fields holding a code: the values, in code order
+        self.enums: dict[str, tuple[Any, ...]] = {}
+        #: int fields whose domain is the range [lo, hi] (two-element domains of ``ints``)
+        self.ranges: set[str] = set()
         for i in range(self.nblocks):
             p = f"b{i}."
             self.bools += [p + "present", p + "registered", p + "resource"]
             self.bools += [f"{p}link{n}" for n in range(self.nnodes)]
             self.bools += [f"{p}back{n}" for n in range(self.nnodes)]
             self.ints[p + "state"] = STATES
-            self.ints[p + "pages"] = (0, 1, 2)
-            self.ints[p + "zones"] = tuple(range(len(self.zone_tuples)))
-            self.ints[p + "otype"] = tuple(range(len(OTYPES)))
+            self._enum(p + "pages", PAGES)
+            self._enum(p + "zones", self.zone_tuples)
+            self._enum(p + "otype", OTYPES)
         for n in range(self.nnodes):
             self.bools += [f"n{n}.online", f"slub{n}"] + [f"n{n}.{f}" for f in self.flags]
             total = sum(world.ram_pages(b.id) for b in world.blocks if b.node == n)
-            self.ints[f"n{n}.present"] = (0, total)  # a range
+            self._range(f"n{n}.present", 0, total)
         for lk in self.locks:
             self.ints[f"lock:{lk}"] = tuple(range(-1, len(self.threads)))
         maxcount = max([len(t) for t in world.texts + world.online_texts] + [0])
+        ncb = max([len(c) for c in world.notifier_chains(profile.node_chain)] + [1])
         for t in range(len(self.threads)):
             p = f"t{t}."
             self.bools.append(p + "stale")
-            dom: dict[str, Any] = {
-                "kind": range(len(KINDS)), "block": range(self.nblocks), "req": range(len(REQS)),
-                "via": range(len(VIAS)), "pc": self.pcs, "otype": range(len(OTYPES)),
-                "event": range(len(EVENTS)), "cb": range(max(1, len(world.callbacks))),
-                "chain_ret": self.chain_rets, "a0": (0, max(world.start_pfn(b.id) for b in world.blocks)),
-                "a1": (0, world.pages_per_block), "a2": range(-1, self.nnodes),
-                "a3": range(NONE, self.nnodes), "ret": (-4095, maxcount),
-                "count": (0, maxcount), "zone": range(len(ZONE_NAMES)),
-                "lock": range(len(self.locks) + 1), "next": self.pcs,
-            }
-            for k, v in dom.items():
-                self.ints[p + k] = tuple(v) if not (isinstance(v, tuple) and len(v) == 2
-                                                    and k in ("a0", "a1", "ret", "count")) else v
-        self.ranges = {f"n{n}.present" for n in range(self.nnodes)}
-        self.ranges |= {f"t{t}.{k}" for t in range(len(self.threads)) for k in ("a0", "a1", "ret", "count")}
+            for f, dom in (("kind", KINDS), ("req", REQS), ("via", VIAS), ("pc", self.pc_names),
+                           ("otype", OTYPES), ("event", EVENTS), ("zone", ZONE_NAMES),
+                           ("lock", ("",) + self.locks), ("next", self.pc_names)):
+                self._enum(p + f, dom)
+            self.ints[p + "block"] = tuple(range(self.nblocks))
+            self.ints[p + "cb"] = tuple(range(ncb))
+            self.ints[p + "chain_ret"] = self.chain_rets
+            self.ints[p + "a2"] = self.ints[p + "a3"] = tuple(range(-1, self.nnodes))
+            self._range(p + "a0", 0, max(world.start_pfn(b.id) for b in world.blocks))
+            self._range(p + "a1", 0, world.pages_per_block)
+            self._range(p + "ret", -4095, maxcount)
+            self._range(p + "count", 0, maxcount)
         self.names = tuple(self.bools) + tuple(self.ints)
 
+    def _enum(self, name: str, values: tuple[Any, ...]) -> None:
+        self.enums[name] = values
+        self.ints[name] = tuple(range(len(values)))
+
+    def _range(self, name: str, lo: int, hi: int) -> None:
+        self.ints[name] = (lo, hi)
+        self.ranges.add(name)
+
+    def narrow(self, name: str, codes: set[int]) -> None:
+        """Restrict a field's domain to ``codes`` (the values the relation's paths produce)."""
+        self.ints[name] = tuple(c for c in self.ints[name] if c in codes)
+
     # --- codes -----------------------------------------------------------------------------
+    def code(self, name: str, value: Any) -> Any:
+        """The encoding of ``value`` in field ``name`` (values of other fields pass through)."""
+        dom = self.enums.get(name)
+        return value if dom is None else dom.index(value)
+
+    def value(self, name: str, code: Any) -> Any:
+        dom = self.enums.get(name)
+        return code if dom is None else dom[code]
+
     def zone_code(self, zones: tuple[str, ...]) -> int:
         return self.zone_tuples.index(zones)
 
@@ -150,28 +162,22 @@ class Layout:
         for lk in self.locks:
             out[f"lock:{lk}"] = self.threads.index(held[lk]) if lk in held else -1
         for t, op in enumerate(s.threads):
-            p = f"t{t}."
-            if op is None:
-                out.update(self.idle_op(t))
-                continue
-            a3 = op.arg[3]
-            vals: dict[str, int | bool] = {
-                "kind": KINDS.index(op.kind), "block": op.block, "req": REQS.index(op.req),
-                "via": VIAS.index(op.via), "pc": PCS.index(op.pc), "otype": OTYPES.index(op.online_type),
-                "event": EVENTS.index(op.event), "cb": op.cb, "chain_ret": op.chain_ret,
-                "a0": op.arg[0], "a1": op.arg[1], "a2": op.arg[2], "a3": NONE if a3 is None else a3,
-                "ret": op.ret, "count": op.count, "zone": ZONE_NAMES.index(op.zone),
-                "lock": self.lock_code(op.lock), "next": PCS.index(op.next), "stale": op.stale,
-            }
-            out.update({p + k: v for k, v in vals.items()})
+            out.update(self.encode_op(t, IDLE_OP if op is None else op))
         return out
 
-    def idle_op(self, t: int) -> dict[str, int | bool]:
-        """The fields of an idle thread (no operation in flight): the Op defaults, kind ''."""
+    def encode_op(self, t: int, op: Any) -> dict[str, int | bool]:
         p = f"t{t}."
-        out: dict[str, int | bool] = {p + k: 0 for k in OP_FIELDS}
-        out[p + "a2"], out[p + "a3"], out[p + "stale"] = -1, NONE, False
-        return out
+        vals: dict[str, Any] = {
+            "kind": op.kind, "block": op.block, "req": op.req, "via": op.via, "pc": op.pc,
+            "otype": op.online_type, "event": op.event, "cb": op.cb, "chain_ret": op.chain_ret,
+            "a0": op.arg[0], "a1": op.arg[1], "a2": op.arg[2], "a3": op.arg[3], "ret": op.ret,
+            "count": op.count, "zone": op.zone, "lock": op.lock, "next": op.next, "stale": op.stale,
+        }
+        return {p + k: self.code(p + k, v) for k, v in vals.items()}
+
+    def idle_op(self, t: int) -> dict[str, int | bool]:
+        """The fields of an idle thread (no operation in flight)."""
+        return self.encode_op(t, IDLE_OP)
 
     # --- Z3 -------------------------------------------------------------------------------
     def fresh(self, tag: str) -> dict[str, z3.ExprRef]:
@@ -207,14 +213,19 @@ class Layout:
 
     def describe(self, vals: dict[str, int | bool]) -> str:
         """A short human reading of an encoded state (for cti reports)."""
+        def v(name: str) -> Any:
+            dom = self.enums.get(name)
+            c = int(vals[name])
+            return dom[c] if dom is not None and 0 <= c < len(dom) else c
+
         parts = []
+        st = {MEM_ONLINE: "online", MEM_OFFLINE: "offline", MEM_GOING_OFFLINE: "going-offline"}
         for i, b in enumerate(self.world.blocks):
             p = f"b{i}."
-            st = {MEM_ONLINE: "online", MEM_OFFLINE: "offline", MEM_GOING_OFFLINE: "going-offline"}
             parts.append(f"memory{b.id}: {'present' if vals[p + 'present'] else 'absent'}"
                          f"{', registered' if vals[p + 'registered'] else ''}, "
                          f"{st.get(int(vals[p + 'state']), vals[p + 'state'])}, pages "
-                         f"{PAGES[int(vals[p + 'pages'])]}, zones {self.zone_tuples[int(vals[p + 'zones'])]}")
+                         f"{v(p + 'pages')}, zones {v(p + 'zones')}")
         for n in range(self.nnodes):
             fl = [f for f in self.flags if vals[f"n{n}.{f}"]]
             parts.append(f"node{n}: {'online' if vals[f'n{n}.online'] else 'offline'}, present "
@@ -224,10 +235,15 @@ class Layout:
             if not vals[p + "kind"]:
                 parts.append(f"{name}: idle")
                 continue
-            parts.append(f"{name}: {KINDS[int(vals[p + 'kind'])]} memory"
-                         f"{self.world.blocks[int(vals[p + 'block'])].id} pc {PCS[int(vals[p + 'pc'])]}"
-                         f" event {EVENTS[int(vals[p + 'event'])] or '-'} next {PCS[int(vals[p + 'next'])]}")
+            blk = int(vals[p + "block"])
+            bid = self.world.blocks[blk].id if 0 <= blk < self.nblocks else blk
+            parts.append(f"{name}: {v(p + 'kind')} memory{bid} pc {v(p + 'pc')}"
+                         f" event {v(p + 'event') or '-'} next {v(p + 'next')}")
         held = [f"{lk}:{self.threads[int(vals['lock:' + lk])]}" for lk in self.locks
                 if int(vals["lock:" + lk]) >= 0]
         parts.append(f"locks: {', '.join(held) or 'none'}")
         return "; ".join(parts)
+
+
+__all__ = ["EVENTS", "FIELD", "KINDS", "Layout", "OP_FIELDS", "OTYPES", "PAGES", "REQS", "STATES",
+           "VIAS", "WIDTH", "ZONE_NAMES"]

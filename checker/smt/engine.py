@@ -12,11 +12,8 @@ conjunction keeps is a ``cti`` with the pre-state of the
 step case that dropped it. A deadline over the whole run turns whatever is unfinished into
 ``unknown``.
 
-The step invariants of :mod:`checker.smt.steps` go through the same BMC; for each k, after the
-Houdini run, they are k-induced together (:func:`checker.smt.steps.houdini_steps`) assuming the
-state invariants and lemmas that run proved, and come out proved / cti the same way.
-
-The three invariants that need the Monitor's per-operation history (``notifier_protocol``,
+The history invariants (judged by the Monitor on a step and on what an operation did since it
+began: ``alloc_*``, ``status_change_nid``, ``remove_only_offline``, ``notifier_protocol``,
 ``chain_order``, ``rejected_write``) come last, on the ghost system of :mod:`checker.smt.ghosts`
 (:mod:`checker.smt.ghost_proof`), assuming what the Houdini run above proved of the spec's
 state.
@@ -31,16 +28,15 @@ from pathlib import Path
 
 from checker.results import InvariantResult
 from checker.smt import certificate, ghost_proof
-from checker.smt.bmc import Checker, InternalError, Outcome, Timeout
-from checker.smt.lemmas import STATE_BUDGET, Projection, conjunction, houdini, mine
+from checker.smt.bmc import Checker, Outcome, Timeout
 from checker.smt.ghosts import GHOST_INVARIANTS, GhostSystem
+from checker.smt.lemmas import STATE_BUDGET, Projection, conjunction, houdini, mine
 from checker.smt.props import Props
-from checker.smt.steps import houdini_steps
-from checker.smt.symspec import SymSpec
 from checker.smt.system import System
 from spec.config import World
 from spec.invariants import BY_NAME
 from spec.profiles import Profile
+from spec.steps import Steps
 
 
 def _candidates(sy: System, budget: int, deadline: float, lemma_file: Path | None,
@@ -68,7 +64,7 @@ def _read_or_mine(sy: System, budget: int, deadline: float, lemma_file: Path | N
 
 
 def prove(world: World, profile: Profile, k: int, timeout: float,
-          sym: type[SymSpec] = SymSpec, spec_cls: object = None,
+          steps: type[Steps] = Steps,
           families: tuple[str, ...] = ("control", "locks", "block", "node"),
           budget: int = STATE_BUDGET, lemma_file: Path | None = None,
           mine_fresh: bool = False, bmc_depth: int | None = None
@@ -82,17 +78,16 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     stale, and the candidates are then mined afresh. BMC runs first, to ``bmc_depth``
     transitions (default k - 1, the base case k-induction needs)."""
     deadline = time.monotonic() + timeout
-    sy = System(world, profile, sym, spec_cls)
-    mine_fresh = mine_fresh or sym is not SymSpec or spec_cls is not None  # a mutant's own states
+    sy = System(world, profile, steps)
+    mine_fresh = mine_fresh or steps is not Steps  # a mutant's own states
     ch = Checker(sy, deadline)
     props = Props(sy.L)
     names = props.names()
-    steps = ch.steps().names()
     out: dict[str, Outcome] = {}
     notes: list[str] = []
     clean: dict[str, int] = {}  # how many steps BMC searched without finding a violation
     try:
-        for n, o in ch.bmc(names + steps, max(k - 1, bmc_depth or 0)).items():
+        for n, o in ch.bmc(names, max(k - 1, bmc_depth or 0)).items():
             if o.verdict == "violated":
                 out[n] = o
             elif o.verdict == "passed" or o.bound > 0:
@@ -100,14 +95,13 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     except Timeout:
         pass
     todo = [n for n in names if n not in out]
-    step_todo = [n for n in steps if n not in out]
     proved: dict = {}  # the last Houdini run's kept conjunction (each member proved)
     try:
         cands, source = _candidates(sy, budget, deadline, lemma_file, mine_fresh, families)
         notes.append(f"smt: {len(cands)} candidate lemmas from {source}: "
                      + ", ".join(f"{c.name} ({c.nrows} rows)" for c in cands))
         for kk in range(1, k + 1):
-            if not todo and not step_todo:
+            if not todo:
                 break
             live = [n for n in names if n not in out or out[n].verdict != "violated"]
             preds = conjunction(sy, props, live, cands)
@@ -130,14 +124,13 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
                 else:
                     out[n] = Outcome("cti", kk, message=f"cti: {h.dropped[n]}")
             todo = [n for n in todo if n not in h.kept]
-            step_todo = _steps(ch, preds, h.kept, lemmas, step_todo, kk, out)
     except Timeout:  # what was left undecided (cti at a smaller k included) is unknown
-        for n in todo + step_todo:
+        for n in todo:
             out[n] = Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"
                              + (f"; at a smaller k, {out[n].message}" if n in out else ""))
     ghosts = list(GHOST_INVARIANTS)
     try:  # last: the larger system must not take the deadline from the verdicts above
-        g_out, g_clean, g_notes = ghost_proof.prove(GhostSystem(world, profile, sym, spec_cls), deadline,
+        g_out, g_clean, g_notes = ghost_proof.prove(GhostSystem(world, profile, steps), deadline,
                                                     ghosts, k, max(k - 1, bmc_depth or 0), proved, budget,
                                                     mine_fresh)
         out.update(g_out)
@@ -145,10 +138,10 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
         notes += g_notes
     except Timeout:
         pass
-    for n in names + steps + ghosts:
+    for n in names + ghosts:
         out.setdefault(n, Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"))
     results = []
-    for n in names + steps + ghosts:
+    for n in names + ghosts:
         o = out[n]
         msg = o.message
         if o.verdict == "proved":
@@ -162,25 +155,3 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
         results.append(InvariantResult(n, BY_NAME[n].seed_section, "smt", o.verdict, o.bound,
                                        o.trace, msg, o.trace.cause or "" if o.trace else ""))
     return results, notes
-
-
-def _steps(ch: Checker, preds: dict, kept: list[str], lemmas: list[str], todo: list[str], k: int,
-           out: dict[str, Outcome]) -> list[str]:
-    """k-induction of the step invariants ``todo`` assuming what the Houdini run at this k
-    proved (``kept``: state invariants and lemmas, each proved of every reachable state);
-    records proved / violated / cti in ``out`` and returns those still undecided."""
-    if not todo:
-        return todo
-    hs = houdini_steps(ch._sat, ch.steps(), todo, [preds[x] for x in kept], k)
-    proved_states = [x for x in kept if x not in lemmas]
-    for n in todo:
-        if n in hs.kept:
-            out[n] = Outcome("proved", k, strengthened_by=lemmas + proved_states)
-        elif n in hs.violated:  # a base-case failure: the shortest trace, decoded and replayed
-            out[n] = ch.bmc([n], hs.violated[n])[n]
-            if out[n].verdict != "violated":
-                raise InternalError(f"{n}: the base case failed at step {hs.violated[n]} but BMC "
-                                    f"to that depth finds no violation")
-        else:
-            out[n] = Outcome("cti", k, message=f"cti: {hs.dropped[n]}")
-    return [n for n in todo if n not in hs.kept and n not in hs.violated]

@@ -3,7 +3,7 @@
 Models: BMC on the :class:`~checker.smt.ghosts.GhostSystem` (a violation decoded into a trace,
 replayed through the spec and judged by the Monitor, like every other); then, for k = 1 up to
 the bound, a Houdini run over ghost lemmas, followed by the k-induction of the three invariants
-as step predicates (:func:`checker.smt.steps.houdini_steps`).
+as step predicates (:func:`houdini_steps`).
 
 The ghost lemmas relate the ghost fields to the spec's state, as the structural lemmas of
 :mod:`checker.smt.lemmas` relate the spec's fields to each other: candidates are projections of
@@ -42,7 +42,6 @@ from checker.smt import certificate
 from checker.smt.bmc import Checker, InternalError, Outcome, Timeout
 from checker.smt.ghosts import GhostLayout, GhostSystem
 from checker.smt.lemmas import Projection, Terms, houdini
-from checker.smt.steps import houdini_steps
 from spec.invariants import Monitor
 
 Frame = dict[str, Any]
@@ -93,14 +92,53 @@ def mine(sy: GhostSystem, budget: int, deadline: float) -> tuple[list[Projection
     return cands, len(seen), not queue
 
 
-class _Steps:
-    """The ghost invariants as step predicates (what houdini_steps asks of a StepProps)."""
+# --- k-induction of the history invariants as step predicates ---------------------------------------
+class StepHoudini:
+    """The outcome of :func:`houdini_steps` (as lemmas.HoudiniResult)."""
 
-    def __init__(self, sy: GhostSystem) -> None:
-        self.sy = sy
+    def __init__(self, k: int, names: list[str]) -> None:
+        self.k, self.kept = k, list(names)
+        self.dropped: dict[str, str] = {}
+        self.violated: dict[str, int] = {}  # name -> depth (transitions) of a base-case failure
+        self.queries = 0
 
-    def bad_at(self, name: str, k: int) -> z3.BoolRef:
-        return self.sy.ghost_bad_at(name, k)
+
+def houdini_steps(sat: Callable[..., Any], sy: GhostSystem, names: list[str],
+                  hyps: list[Callable[[Frame], Any]], k: int) -> StepHoudini:
+    """The largest subset of the step invariants ``names`` that holds in the first k-1 steps
+    and is k-inductive (module docstring); ``hyps`` are state predicates already proved of every
+    reachable state (the kept conjunction of lemmas.houdini), assumed in every frame."""
+    res = StepHoudini(k, names)
+    for d in range(k - 1):  # base case: no bad step d in a run from the initial state
+        while res.kept:
+            res.queries += 1
+            now = {n: sy.ghost_bad_at(n, d) for n in res.kept}
+            m = sat(sy.init(0), *[sy.trans(i) for i in range(d + 1)], z3.Or(list(now.values())))
+            if m is None:
+                break
+            for n, e in now.items():
+                if z3.is_true(m.eval(e, model_completion=True)):
+                    res.kept.remove(n)
+                    res.violated[n] = d + 1
+                    res.dropped[n] = f"violated at step {d + 1}"
+    frames = [sy.frame(i) for i in range(k + 1)]
+    fixed = [sy.L.domain(f) for f in frames] + [sy.trans(i) for i in range(k)]
+    fixed += [h(f) for h in hyps for f in frames] + sy.distinct(0, k - 1)
+    while res.kept:
+        hyp = [z3.Not(sy.ghost_bad_at(n, i)) for i in range(k - 1) for n in res.kept]
+        goal = {n: sy.ghost_bad_at(n, k - 1) for n in res.kept}
+        res.queries += 1
+        m = sat(*fixed, *hyp, z3.Or(list(goal.values())))
+        if m is None:
+            break
+        pre = sy.L.describe(sy.L.read_model(m, frames[k - 1]))
+        act = sy.action(m, k - 1).label()
+        for n, e in goal.items():
+            if z3.is_true(m.eval(e, model_completion=True)):
+                res.kept.remove(n)
+                res.dropped[n] = f"not {k}-inductive with the rest; step {act} from the pre-state: {pre}"
+    return res
+
 
 
 def _read_or_mine(sy: GhostSystem, budget: int, deadline: float, mine_fresh: bool
@@ -162,8 +200,7 @@ def prove(sy: GhostSystem, deadline: float, names: list[str], k: int, bmc_depth:
             h = houdini(ch._sat, sy, preds, kk, assume=list(assume.values()))
         notes.append(f"smt: k = {kk}: ghost lemmas proved: {', '.join(h.kept) or 'none'}; "
                      f"dropped: {', '.join(h.dropped) or 'none'}")
-        hs = houdini_steps(ch._sat, _Steps(sy), todo, list(assume.values()) + [preds[x] for x in h.kept],
-                           kk)  # type: ignore[arg-type]
+        hs = houdini_steps(ch._sat, sy, todo, list(assume.values()) + [preds[x] for x in h.kept], kk)
         for n in todo:
             if n in hs.kept:
                 out[n] = Outcome("proved", kk, strengthened_by=h.kept + list(assume))

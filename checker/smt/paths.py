@@ -1,13 +1,14 @@
 """Symbolic execution of one step: the paths a step can take, each a guard and an update.
 
 Models: a :class:`Run` reads fields of a frame of Z3 variables (or values it already wrote or
-made concrete), writes new values, and branches with :meth:`Run.br` (a condition on symbolic
-data: the run forks) or :meth:`Run.conc` (a field made concrete by case split over its domain).
+pinned), writes new values, branches with :meth:`Run.br` (a condition on symbolic data: the run
+forks) and takes choices with :meth:`Run.decide` (one fork per option).
 :func:`all_paths` re-runs a step function under every sequence of decisions, depth first, and
 returns one :class:`Path` per leaf: the conjunction of the branch conditions taken, the fields
 written, the action taken, the thread and block of the operation that takes it and the notifier
 calls made (event, callee, its position in the chain, the block's allocatability and the
-``struct memory_notify`` nids at the call: what :mod:`checker.smt.steps` judges).
+``struct memory_notify`` nids at the call: what the Monitor's definition judges on the ghost
+system, :mod:`checker.smt.ghosts`), and the control fields the path's guard pins.
 
 Leaves out: loops over symbolic bounds (the spec has none; every loop runs over the world).
 """
@@ -24,8 +25,7 @@ from spec.actions import Action
 Val = Any  # int | bool | z3.ExprRef
 
 
-class Infeasible(Exception):
-    """The path's guard is false (a requirement failed on concrete values)."""
+from spec.steps.ctx import Infeasible  # noqa: E402  (the definitions' own exception)
 
 
 def _is_sym(v: Val) -> bool:
@@ -37,30 +37,6 @@ def num(v: Val) -> Val:
     from checker.smt.encoding import WIDTH
 
     return z3.BitVecVal(v, WIDTH) if type(v) is int else v
-
-
-def If(c: Val, a: Val, b: Val) -> Val:
-    if not _is_sym(c):
-        return a if c else b
-    return z3.If(c, num(a), num(b))
-
-
-def And(*xs: Val) -> Val:
-    sym = [x for x in xs if _is_sym(x)]
-    if any(not x for x in xs if not _is_sym(x)):
-        return False
-    return True if not sym else (sym[0] if len(sym) == 1 else z3.And(sym))
-
-
-def Or(*xs: Val) -> Val:
-    sym = [x for x in xs if _is_sym(x)]
-    if any(x for x in xs if not _is_sym(x)):
-        return True
-    return False if not sym else (sym[0] if len(sym) == 1 else z3.Or(sym))
-
-
-def Not(x: Val) -> Val:
-    return z3.Not(x) if _is_sym(x) else not x
 
 
 @dataclass
@@ -85,12 +61,15 @@ class Path:
     block: int | None = None  # the operation's block (index), for the alloc invariants
     thread: int = -1  # the thread whose operation takes the step (-1: none, a read)
     end: Val = None  # the operation's return value if it returns in this step, else None
+    #: fields the path's guard pins to a value (the stepping thread's control tuple)
+    pinned: dict[str, int] = field(default_factory=dict)
 
 
 class Run:
     def __init__(self, frame: dict[str, z3.ExprRef], decisions: list[int]) -> None:
         self.frame = frame
         self.known: dict[str, Val] = {}
+        self.pinned: dict[str, int] = {}
         self.upd: dict[str, Val] = {}
         self.guard: list[Val] = []
         self.dec = decisions
@@ -135,6 +114,12 @@ class Run:
         if not z3.is_true(c):
             self.guard.append(c)
 
+    def pin(self, name: str, value: int) -> None:
+        """The path starts where field ``name`` holds ``value`` (a control field)."""
+        self.known[name] = value
+        self.pinned[name] = value
+        self.guard.append(self.frame[name] == value)
+
     def br(self, c: Val) -> bool:
         if not _is_sym(c):
             return bool(c)
@@ -146,22 +131,6 @@ class Run:
         k = self._fork(2)
         self.guard.append(c if k == 0 else z3.Not(c))
         return k == 0
-
-    def conc(self, name: str, domain: tuple[int, ...] | range) -> int:
-        v = self.get(name)
-        if not _is_sym(v):
-            return int(v)
-        v = z3.simplify(v)
-        if z3.is_bv_value(v):
-            return v.as_signed_long()  # type: ignore[no-any-return]
-        k = self._fork(len(domain))
-        val = domain[k]
-        self.guard.append(v == val)
-        if name in self.upd:
-            self.upd[name] = val
-        else:
-            self.known[name] = val
-        return int(val)
 
     def decide(self, options: list[str]) -> str:
         assert self.choice is None, "a step asks for at most one choice"
@@ -177,7 +146,7 @@ def all_paths(frame: dict[str, z3.ExprRef], fn: Callable[[Run], Action]) -> list
         r = Run(frame, dec)
         try:
             action = fn(r)
-            out.append(Path(action, r.guard, r.upd, r.calls, r.block, r.t, r.end))
+            out.append(Path(action, r.guard, r.upd, r.calls, r.block, r.t, r.end, r.pinned))
         except Infeasible:
             pass
         trail, d = r.trail, r.dec[:len(r.trail)]

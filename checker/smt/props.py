@@ -8,15 +8,11 @@ going-offline only while an operation runs on it) and ``slub_structures`` (the s
 allocatable memory has SLUB structures). ``tests/checker/smt/test_smt.py`` checks on the
 reachable states of small worlds that each predicate says what the Monitor says.
 
-The history invariants judged on one step (``alloc_*``, ``status_change_nid``,
-``remove_only_offline``) are step predicates in :mod:`checker.smt.steps`.
+The history invariants (``alloc_*``, ``status_change_nid``, ``remove_only_offline``,
+``notifier_protocol``, ``chain_order``, ``rejected_write``) are the Monitor's own definition
+(spec/history.py) run on Z3 terms over ghost fields, in :mod:`checker.smt.ghosts`.
 
-The three history invariants that need the Monitor's per-operation history
-(``notifier_protocol``, ``chain_order``, ``rejected_write``) are step predicates over ghost
-fields in :mod:`checker.smt.ghosts`.
-
-Leaves out: nothing of spec/invariants.py (every invariant is encoded in one of the three
-modules).
+Leaves out: nothing of spec/invariants.py (every invariant is encoded here or there).
 """
 
 from __future__ import annotations
@@ -42,7 +38,7 @@ class Props:
         self.w, self.p = layout.world, layout.profile
         zt = layout.zone_tuples
         self.zt_kernel = [k for k, z in enumerate(zt) if any(x in KERNEL_ZONES for x in z)]
-        self.mem_flag = "N_HIGH_MEMORY" if self.p.online_gated else "N_MEMORY"
+        self.mem_flag = "N_HIGH_MEMORY" if "N_HIGH_MEMORY" in self.p.node_flags else "N_MEMORY"
         self.slub = any(c.kind == "slub" for c in self.w.callbacks)
 
     def names(self) -> list[str]:
@@ -95,7 +91,8 @@ class Props:
     def _slub_structures(self, S: Frame) -> z3.BoolRef:
         out = []
         for n in range(self.L.nnodes):
-            live = z3.Or([z3.And(S[f"b{i}.pages"] == ONL, self._kernel(S, i)) if self.p.nid_normal
+            kernel_only = self.p.slub_nid_field == "status_change_nid_normal"
+            live = z3.Or([z3.And(S[f"b{i}.pages"] == ONL, self._kernel(S, i)) if kernel_only
                           else S[f"b{i}.pages"] == ONL for i in self._blocks_of(n)] or [z3.BoolVal(False)])
             out.append(z3.Implies(live, S[f"slub{n}"]))
         return z3.And(out)
@@ -107,7 +104,7 @@ class Props:
         out = []
         for n in range(self.L.nnodes):
             out.append(S[f"n{n}.{self.mem_flag}"] == (S[f"n{n}.present"] > 0))
-            if self.p.nid_normal:
+            if "N_NORMAL_MEMORY" in self.p.node_flags:
                 out.append(S[f"n{n}.N_NORMAL_MEMORY"] == (self._pages(S, n, True) > 0))
         return z3.And(out)
 

@@ -1,13 +1,13 @@
 """The transition system of one world and profile in Z3: initial state, transition relation.
 
 Models: frames of variables (one per state field, :mod:`checker.smt.encoding`) and, between
-frame k and k+1, a selector ``sel@k`` naming the path (:mod:`checker.smt.symspec`) taken: the
+frame k and k+1, a selector ``sel@k`` naming the path (:mod:`checker.smt.symbolic`) taken: the
 path's guard holds of frame k and each field of frame k+1 is the path's update or, if it writes
 none, the field of frame k. The relation is built once on template frames and instantiated per
 step by substitution.
 
-Leaves out: nothing of the spec's successors (see symspec). Observations are not part of the
-frames; the step predicates (:mod:`checker.smt.steps`) read the notifier calls off the paths.
+Leaves out: nothing of the spec's successors (see checker.smt.symbolic). Observations are not part of the
+frames; the history invariants (:mod:`checker.smt.ghosts`) read the notifier calls off the paths.
 """
 
 from __future__ import annotations
@@ -18,37 +18,38 @@ import z3
 
 from checker.smt.encoding import Layout
 from checker.smt.paths import Path
-from checker.smt.symspec import SymSpec
+from checker.smt.symbolic import enumerate_paths
 from spec.actions import Action
 from spec.config import World
 from spec.profiles import Profile
 from spec.state import initial_state
+from spec.steps import Steps
 
 
 SEL_BITS = 16  # the path selector: a bit-vector (an int with many excluded values is slow)
 
 
 class System:
-    def __init__(self, world: World, profile: Profile, sym: type[SymSpec] = SymSpec,
-                 spec_cls: Any = None) -> None:
-        """``sym`` and ``spec_cls`` (a subclass of spec.model.Spec, default Spec itself) are
-        the two renderings of one transition system: a spec mutant overrides both."""
+    def __init__(self, world: World, profile: Profile, steps: type[Steps] = Steps) -> None:
+        """``steps``: the definition of the steps (spec.steps.Steps, or a spec mutant: a
+        subclass that redefines some of them); the spec that decoded traces replay through
+        runs the same class."""
         self.world, self.profile = world, profile
-        self.spec_cls = spec_cls
+        self.steps = steps
         self.L = self._layout(world, profile)
         self.X = self.L.fresh("x")
         self.Y = self.L.fresh("y")
         self.sel = z3.BitVec("sel@x", SEL_BITS)
-        self.paths: list[Path] = self._paths(sym)
+        self.paths: list[Path] = self._paths()
         assert len(self.paths) < 1 << SEL_BITS
         self.T = self._relation()
         self._frames: dict[int, dict[str, z3.ExprRef]] = {}
 
     def _layout(self, world: World, profile: Profile) -> Layout:
-        return Layout(world, profile)
+        return Layout(world, profile, self.steps)
 
-    def _paths(self, sym: type[SymSpec]) -> list[Path]:
-        return sym(self.L).paths(self.X)
+    def _paths(self) -> list[Path]:
+        return enumerate_paths(self.L, self.steps(self.world, self.profile), self.X)
 
     def _relation(self) -> z3.BoolRef:
         sel, X, Y = self.sel, self.X, self.Y
@@ -95,13 +96,10 @@ class System:
         return self.subst(self.T, self.frame(k), self.frame(k + 1), self.sel_at(k))  # type: ignore[return-value]
 
     def model(self) -> Any:
-        """The SpecModel (of ``spec_cls``) that decoded traces replay through."""
+        """The SpecModel (of the same steps) that decoded traces replay through."""
         from checker.model import SpecModel
 
-        sm = SpecModel(self.world, self.profile)
-        if self.spec_cls is not None:
-            sm.spec = self.spec_cls(self.world, self.profile)
-        return sm
+        return SpecModel(self.world, self.profile, self.steps)
 
     def initial_values(self) -> dict[str, int | bool]:
         return self.L.encode(initial_state(self.world, self.profile))

@@ -209,9 +209,9 @@ def _abc_bmc(sy: System, names: list[str], frames: int, tmp: Path) -> str:
 def test_abc_bmc_finds_a_mutant_at_the_explorers_length(name: str, tmp_path: Path) -> None:
     """ABC's BMC on the exported circuit of a spec mutant raises the output at the explorer's
     shortest length (MANIFEST), and on the unmutated world finds nothing to that depth."""
-    spec_cls, sym_cls, world, profile, inv, length = MANIFEST[name]
+    steps, world, profile, inv, length = MANIFEST[name]
     w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
-    out = _abc_bmc(System(w, get_profile(profile), sym_cls, spec_cls), [inv], length + 2, tmp_path)
+    out = _abc_bmc(System(w, get_profile(profile), steps), [inv], length + 2, tmp_path)
     assert f"asserted in frame {length}." in out, out
     out = _abc_bmc(System(w, get_profile(profile)), [inv], length + 1, tmp_path)
     assert "No output asserted" in out, out

@@ -101,10 +101,10 @@ def test_too_few_lemmas_leave_a_cti() -> None:
 def test_mutant_invariant_never_proved() -> None:
     """A registration left out of hot-add breaks sysfs_dirs two steps in: BMC to depth 0 misses
     it, and the Houdini loop, with lemmas read from the mutant's own states, must drop it."""
-    spec_cls, sym_cls, world, profile, inv, length = MANIFEST["hotadd_unregistered"]
+    steps, world, profile, inv, length = MANIFEST["hotadd_unregistered"]
     assert world == "tiny" and length == 2
     w = tiny(profile)
-    sy = System(w, get_profile(profile), sym_cls, spec_cls)
+    sy = System(w, get_profile(profile), steps)
     cands, _, complete = mine(sy)
     assert complete
     h = houdini(Checker(sy, time.monotonic() + 120)._sat, sy,

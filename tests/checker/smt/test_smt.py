@@ -1,9 +1,10 @@
 """The Z3 engine: agreement with the spec, BMC with replayed traces, cti, unknown, mutants, CLI.
 
-The agreement checks are the backbone: on the reachable states of small worlds, the successors
-the Z3 relation admits (action and next state) are exactly the spec's, and each encoded
-invariant says what the Monitor says. The fast run checks the first states of a breadth-first
-search; MEMHP_SLOW=1 checks every reachable state of the tiny world.
+The agreement checks are the backbone: on the reachable states of small worlds, under every
+profile, the successors the Z3 relation admits (action and next state) are exactly the spec's
+(the two interpretations of spec/steps agree), and each encoded invariant says what the Monitor
+says. The fast tier checks the first states of a breadth-first search; the slow tier every
+reachable state of the tiny world (tests/agree.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import deque
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,8 @@ from checker.smt.bmc import Checker, InternalError
 from checker.smt.props import Props
 from checker.smt.system import System
 from spec.config import load_world
-from spec.invariants import Monitor
-from spec.profiles import get_profile
+from spec.profiles import PROFILES, get_profile
+from tests.checker.smt.agree import bfs, state_agreement
 from tests.mutants.spec.mutants import FAST_DEPTH, MANIFEST
 
 WORLDS = Path(__file__).resolve().parent / "worlds"
@@ -36,52 +36,18 @@ def tiny(profile: str):
     return load_world(WORLDS / "tiny.toml").with_profile(profile)
 
 
-def _monitor_says(sm: SpecModel, mon: Monitor, s) -> set[str]:
-    m = sm.machine(s)
-    busy = frozenset(op.block for op in s.threads if op is not None)
-    v: list = []
-    mon._always(m, busy, v, set())
-    if sm.quiescent(s):
-        mon._quiescent(m, sm.view(s), v, set())
-    return {x.invariant for x in v}
-
-
-@pytest.mark.parametrize("profile", ["v3.4", "v6.1"])
+@pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_successors_and_invariants_agree(profile: str) -> None:
+    """Every profile: the Z3 relation's successors are the spec's and each encoded state
+    invariant says what the Monitor says, on the first states of a breadth-first search (the
+    slow tier: every reachable state of v3.4, the first 2000 of the others)."""
     w = tiny(profile)
     sm = SpecModel(w)
     sy = System(w, sm.profile)
-    P = Props(sy.L)
-    mon = Monitor(w, sm.profile, sm.threads, True)
-    s0 = sm.initial()[0]
-    mon.initial(sm.machine(s0), sm.view(s0))
     limit = None if SLOW and profile == "v3.4" else (2000 if SLOW else 40)
-    seen, queue, n = set(), deque([s0]), 0
-    solver = z3.Solver()
-    while queue and (limit is None or n < limit):
-        s = queue.popleft()
-        if s in seen:
-            continue
-        seen.add(s)
-        n += 1
-        want = {}
-        for a, s2, _ in sm.successors(s):
-            assert a not in want
-            want[a] = sy.L.encode(s2)
-            queue.append(s2)
-        vals = sy.L.encode(s)
-        got: dict = {}
-        for a, v in sy.successors(vals, solver):
-            assert a not in got, f"two successors for {a}"
-            got[a] = v
-        assert got == want, sy.L.describe(vals)
-        says = _monitor_says(sm, mon, s)
-        for name in P.names():
-            holds = z3.simplify(z3.substitute(P.holds(name, sy.X), *[
-                (sy.X[k], z3.BoolVal(x) if isinstance(x, bool) else z3.BitVecVal(x, 32))
-                for k, x in vals.items()]))
-            assert z3.is_true(holds) == (name not in says), (name, sy.L.describe(vals))
-    assert n >= min(limit or 600, 40)
+    states = bfs(sm, limit)
+    assert len(states) >= min(limit or 600, 40)
+    state_agreement(sm, sy, states)
 
 
 def test_bmc_trace_replays_and_matches_explorer() -> None:
@@ -136,16 +102,15 @@ def test_tiny_timeout_is_unknown(capsys) -> None:
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_spec_mutant_violated_at_explorer_length(name: str) -> None:
-    spec_cls, sym_cls, world, profile, inv, length = MANIFEST[name]
+    steps, world, profile, inv, length = MANIFEST[name]
     if length > FAST_DEPTH and not SLOW:
-        pytest.skip(f"BMC beyond depth {FAST_DEPTH} takes minutes; MEMHP_SLOW=1 runs it")
+        pytest.skip(f"BMC beyond depth {FAST_DEPTH} takes minutes; the slow tier runs it")
     w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
-    m = SpecModel(w)
-    m.spec = spec_cls(w, m.profile)
+    m = SpecModel(w, steps=steps)
     res = explore(m, stop_on={inv})
     shortest = min(len(v.trace) for v in verdicts(m, res, None) if v.name == inv and v.trace)
     assert shortest == length
-    sy = System(w, m.profile, sym_cls, spec_cls)
+    sy = System(w, m.profile, steps)
     o = Checker(sy, time.monotonic() + 600).bmc([inv], length)[inv]
     assert o.verdict == "violated" and o.bound == length and len(o.trace) == length
     assert o.trace.invariant == inv  # the Monitor's judgement of the decoded, replayed trace
