@@ -75,8 +75,8 @@ def describe(m: Any, V: Vocab) -> str:
         return list(m.get_universe(srt) or [])
     blocks, threads = universe("B"), universe("T")
     names = {str(b): f"b{i}" for i, b in enumerate(blocks)}
-    parts = [f"{len(blocks)} block(s), {len(universe('N'))} node(s), "
-             f"{len(universe('C'))} callback(s), {len(threads)} thread(s)"]
+    parts = [(f"{len(blocks)} block(s), {len(universe('N'))} node(s), "
+              f"{len(universe('C'))} callback(s), {len(threads)} thread(s)")]
     for i, t in enumerate(threads):
         pc = val(V.pc(t))
         if pc == "IDLE":
