@@ -94,11 +94,14 @@ def run(args: Any) -> int:
     notes: list[str] = []
     if args.parametric:
         try:
-            from checker.smt.parametric import prove_all  # type: ignore[attr-defined]
+            from checker.smt.parametric import prove_all, supports  # type: ignore[attr-defined]
         except ImportError:
             raise ProveUsageError("--parametric: the parametric model is not installed "
                                   "(checker.smt.parametric.prove_all is missing)") from None
-        results = list(prove_all(profile.name, args.timeout, args.bmc_depth or 0))
+        unsupported = supports(profile)
+        if unsupported is not None:
+            raise ProveUsageError(f"--parametric: {unsupported}")
+        results = list(prove_all(profile, args.timeout, args.bmc_depth or 0))
     else:
         from pathlib import Path
 

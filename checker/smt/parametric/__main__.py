@@ -1,7 +1,8 @@
 """``python -m checker.smt.parametric [--profile P] [--timeout S] [--bmc-depth D] [--json]``.
 
 Prints one line per parametric invariant (verdict, then what it rests on) and exits as
-design.md section 4 says: 0 all proved, 1 a violation, 3 a cti or unknown, 2 bad usage.
+design.md section 4 says: 0 all proved, 1 a violation, 3 a cti or unknown, 2 bad usage (or a
+profile the parametric model does not render: one line naming the behaviour it lacks).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from spec.errors import MemhpError
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m checker.smt.parametric",
                                  description="parametric Z3 proofs of the core invariants")
-    ap.add_argument("--profile", default="v6.1", help=f"one of {', '.join(PROFILES)}")
+    ap.add_argument("--profile", default="v6.1",
+                    help=f"one of {', '.join(PROFILES)} (the profiles the model renders)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per solver query")
     ap.add_argument("--bmc-depth", type=int, default=0,
                     help="search a finite instance this deep for a violation of what is not proved")

@@ -1,10 +1,11 @@
 """The context a transition of the parametric model is built in, and the named mutants.
 
-Models: :class:`Ctx` holds the pre- and post-state vocabularies and the update under
-construction, with the building blocks the transitions share (starting and finishing an
-operation with the monitor's end-of-operation checks, taking and releasing the hotplug lock,
-starting a notifier chain with its bookkeeping, 6.1's removal of a block). :data:`MUTANTS` names
-the deliberately wrong variants of some transitions (teeth for the proofs).
+Models: :class:`Ctx` holds the pre- and post-state vocabularies, the profile whose flags the
+rules read, and the update under construction, with the building blocks the transitions share
+(starting and finishing an operation with the monitor's end-of-operation checks, taking and
+releasing the hotplug lock, starting a notifier chain with its bookkeeping, the removing eject's
+removal of a block). :data:`MUTANTS` names the deliberately wrong variants of some transitions
+(teeth for the proofs).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Any
 
 import z3
 
+from checker.smt.parametric.flags import STATE_MUTEX
 from checker.smt.parametric.update import Upd
 from checker.smt.parametric.vocab import Sig, Vocab
+from spec.profiles import Profile
 
 MUTANTS = {
     "online_no_node_state": "online commit does not set the node's memory state",
@@ -37,11 +40,14 @@ class Rule:
 
 
 class Ctx:
-    """What a rule body sees: the pre/post vocabularies, the update under construction."""
+    """What a rule body sees: the pre/post vocabularies, the profile, the update under
+    construction."""
 
-    def __init__(self, pre: Vocab, post: Vocab, profile: str, mutant: str | None) -> None:
+    def __init__(self, pre: Vocab, post: Vocab, profile: Profile, mutant: str | None) -> None:
         self.pre, self.post, self.u = pre, post, Upd(pre, post)
-        self.v34 = profile == "v3.4"
+        self.p = profile
+        #: the 3.4 lock model: mem->state is set after mem_hotplug_mutex is dropped (pc FIN)
+        self.state_mutex = profile.locks == STATE_MUTEX
         self.mut = mutant
         self.sig: Sig = pre.sig
 
@@ -114,7 +120,8 @@ class Ctx:
                                        z3.Or(p.st_on(b), z3.And(p.st_go(b), z3.Not(p.cbo(t))))))
 
     def remove_block(self, t: Any, b: Any, when: Any) -> None:
-        """6.1 try_remove_memory(): device, links, sections, resource (if ``when``)."""
+        """try_remove_memory() (hot_remove=offline_and_remove): device, links, sections,
+        resource (if ``when``)."""
         p, u = self.pre, self.u
         self.remove_flag(t, b, when)
         for r in ("present", "reg", "res"):

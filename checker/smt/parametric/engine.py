@@ -22,9 +22,11 @@ from typing import Any
 
 import z3
 
+from checker.smt.parametric.flags import require
 from checker.smt.parametric.invariants import Prop, axioms, initial, lemmas, properties
 from checker.smt.parametric.transitions import instantiate, rules
 from checker.smt.parametric.vocab import EVENT_NAMES, Sig, Vocab, make_sig
+from spec.profiles import Profile
 
 
 class SolverGaveUp(Exception):
@@ -75,8 +77,8 @@ def describe(m: Any, V: Vocab) -> str:
         return list(m.get_universe(srt) or [])
     blocks, threads = universe("B"), universe("T")
     names = {str(b): f"b{i}" for i, b in enumerate(blocks)}
-    parts = [f"{len(blocks)} block(s), {len(universe('N'))} node(s), "
-             f"{len(universe('C'))} callback(s), {len(threads)} thread(s)"]
+    parts = [(f"{len(blocks)} block(s), {len(universe('N'))} node(s), "
+              f"{len(universe('C'))} callback(s), {len(threads)} thread(s)")]
     for i, t in enumerate(threads):
         pc = val(V.pc(t))
         if pc == "IDLE":
@@ -155,20 +157,22 @@ def _product(doms: list[list[Any]]) -> list[list[Any]]:
 
 
 class Prover:
-    """Houdini over one profile (optionally with a mutated transition)."""
+    """Houdini over one profile (optionally with a mutated transition); UnsupportedProfile
+    if the model lacks one of the profile's behaviours."""
 
-    def __init__(self, profile: str, timeout: float, mutant: str | None = None,
+    def __init__(self, profile: str | Profile, timeout: float, mutant: str | None = None,
                  sig: Sig | None = None, extra_axioms: Any = None,
                  init: Any = None) -> None:
-        self.profile, self.mutant = profile, mutant
+        self.profile: Profile = require(profile)
+        self.mutant = mutant
         self.timeout_ms = int(timeout * 1000)
         self.sig = sig or make_sig()
         self.pre, self.post = Vocab(self.sig, "0"), Vocab(self.sig, "1")
         self.ax = axioms(self.sig) if extra_axioms is None else z3.And(axioms(self.sig), extra_axioms)
         self.init = init if init is not None else initial
-        self.props = properties(profile)
-        self.cands: list[Prop] = self.props + lemmas(profile)
-        self.rules = rules(profile)
+        self.props = properties(self.profile)
+        self.cands: list[Prop] = self.props + lemmas(self.profile)
+        self.rules = rules(self.profile)
         self.queries = 0
         self.deadline = 0.0
         doms = self.sig.domains
@@ -276,17 +280,18 @@ class Prover:
         return None
 
 
-def prove(profile: str, timeout: float, mutant: str | None = None, bmc_depth: int = 0,
+def prove(profile: str | Profile, timeout: float, mutant: str | None = None, bmc_depth: int = 0,
           only: set[str] | None = None) -> ProofRun:
     """Run the parametric proof of every invariant (or those in ``only``) for ``profile``.
     ``timeout`` (seconds) bounds each solver query; the bounded search, if asked for, gets
     ``timeout`` per invariant in all."""
     t0 = time.monotonic()
+    profile = require(profile)
     pr = Prover(profile, timeout, mutant)
     if only:
         pr.props = [p for p in pr.props if p.name in only]
         pr.cands = pr.props + [c for c in pr.cands if not c.safety]
-    run = ProofRun(profile, mutant)
+    run = ProofRun(profile.name, mutant)
     try:
         alive, why, used = pr.houdini()
     except SolverGaveUp as e:

@@ -16,11 +16,12 @@ from typing import Any
 
 import z3
 
+from checker.smt.parametric.flags import DEVICE_HOTPLUG, require
 from checker.smt.parametric.vocab import Sig, Vocab, make_sig
 from spec.actions import MEM_GOING_OFFLINE, MEM_ONLINE
 from spec.config import World
 from spec.errors import WorldError
-from spec.profiles import get_profile
+from spec.profiles import Profile
 from spec.state import KERNEL_ZONES, PAGES_ISOLATED, PAGES_ONLINE, initial_machine
 
 
@@ -30,12 +31,12 @@ def instance_sig(world: World, tag: str = "w") -> Sig:
     return make_sig(finite=sizes, tag=tag)
 
 
-def world_facts(world: World, profile: str, sig: Sig) -> tuple[Any, Any]:
+def world_facts(world: World, profile: str | Profile, sig: Sig) -> tuple[Any, Any]:
     """(axioms fixing the rigid relations, the initial-state predicate of the world)."""
     if any(len(b.nodes) != 1 for b in world.blocks):
         raise WorldError(f"world {world.name!r}: a block spans two nodes, which the parametric "
                          "model does not describe")
-    prof = get_profile(profile)
+    prof = require(profile)
     dom = sig.domains or {}
     B = dom[sig.sort("B").name()]
     N = dom[sig.sort("N").name()]
@@ -54,7 +55,11 @@ def world_facts(world: World, profile: str, sig: Sig) -> tuple[Any, Any]:
         facts.append(r["unmov"](B[i]) == b.unmovable)
         multi = b.boot != "absent" and len(b.zones) != 1
         holes = bool(b.hole_pages or b.missing_sections)
-        facts.append(r["refuse"](B[i]) == (multi or (prof.holes_refused and holes)))
+        # refused at offline entry whatever the flags: no single zone; in the device-core
+        # offline path (memory_subsys_offline() under device_hotplug_lock) a missing section
+        # too. Holes are refused by the rules where holes_refused.
+        missing = bool(b.missing_sections) and prof.locks == DEVICE_HOTPLUG
+        facts.append(r["refuse"](B[i]) == (multi or missing))
         facts.append(r["refuse_on"](B[i]) == bool(b.missing_sections))
         facts.append(r["hole"](B[i]) == holes)
     for n, node in enumerate(world.nodes):
@@ -63,7 +68,7 @@ def world_facts(world: World, profile: str, sig: Sig) -> tuple[Any, Any]:
         facts.append(r["fw"](t) == (k == len(T) - 1))
     m = initial_machine(world, prof)
 
-    def init(V: Vocab, _profile: str) -> Any:
+    def init(V: Vocab, _profile: Profile) -> Any:
         out = [V.is_pc(t, "IDLE") for t in T] + [z3.Not(V.locked)] + [
             z3.Not(V.syms[f]) for f in ("v_closed", "v_promise", "v_xunseen", "v_scn", "v_remove")]
         for t in T:
@@ -80,7 +85,7 @@ def world_facts(world: World, profile: str, sig: Sig) -> tuple[Any, Any]:
             for n in range(len(world.nodes)):
                 out += [V.link(N[n], B[i]) == (n in b.links), V.blink(B[i], N[n]) == (n in b.backlinks)]
         for n, node in enumerate(m.nodes):
-            mem = "N_HIGH_MEMORY" if prof.online_gated else "N_MEMORY"
+            mem = "N_HIGH_MEMORY" if "N_HIGH_MEMORY" in prof.node_flags else "N_MEMORY"
             out += [V.nmem(N[n]) == (mem in node.flags),
                     V.nnorm(N[n]) == ("N_NORMAL_MEMORY" in node.flags), V.non(N[n]) == node.online]
         return z3.And(*out)

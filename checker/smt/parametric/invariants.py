@@ -4,8 +4,9 @@ Models: the invariants of spec/invariants.py that the parametric model can state
 formula over one state (history invariants through the ghost flags the transitions set exactly
 where spec.invariants.Monitor reports):
 
-* ``node_state`` (quiescent): a node has N_MEMORY (3.4: N_HIGH_MEMORY) exactly when one of its
-  blocks has counted pages; 6.1 also N_NORMAL_MEMORY exactly when one in a kernel zone does;
+* ``node_state`` (quiescent): a node has its memory state (N_HIGH_MEMORY or N_MEMORY, as the
+  profile's ``node_flags`` say) exactly when one of its blocks has counted pages; where
+  ``node_flags`` has N_NORMAL_MEMORY, also that exactly when one in a kernel zone does;
 * ``going_closed`` (part of notifier_protocol): every GOING_X is closed by X or CANCEL_X in its
   operation, no closing event without an open GOING_X, no other operation's event meanwhile;
 * ``alloc_promise`` (part of notifier_protocol): a callback that answered GOING_X with
@@ -13,6 +14,7 @@ where spec.invariants.Monitor reports):
 * ``x_after_going`` (part of notifier_protocol): X reaches only callbacks that saw GOING_X;
 * ``status_change_nid``: the nid is the node exactly when the node's state flips (or, for a
   cancelled operation, would flip), and a node's state flips only in an operation that said so;
+  where ``nid_normal``, likewise ``status_change_nid_normal`` for N_NORMAL_MEMORY;
 * ``sysfs_links`` (quiescent): links and backlinks of present blocks and online nodes;
 * ``remove_only_offline``: memory is ejected only while its block is offline.
 
@@ -20,7 +22,8 @@ Every candidate lemma is universally quantified except where it says "there is a
 with counted pages" (quantifier alternation only from nodes and threads to blocks, which with
 the one function from threads to blocks keeps the fragment stratified, hence decidable).
 Lemmas are candidates: the prover keeps the largest subset that is inductive together with the
-invariants, and never assumes one that is not.
+invariants, and never assumes one that is not. Which candidates a profile gets depends on its
+flags (the lock model's phases, the eject, the node states), never on its name.
 
 Leaves out: the page-allocatability invariants (alloc_going_online, ...), chain_order,
 state_strings, rejected_write, page_accounting (true by construction: the abstraction derives
@@ -35,7 +38,9 @@ from typing import Any
 
 import z3
 
+from checker.smt.parametric.flags import DEVICE_HOTPLUG, STATE_MUTEX, require
 from checker.smt.parametric.vocab import Sig, Vocab
+from spec.profiles import Profile
 
 
 @dataclass(frozen=True)
@@ -74,12 +79,13 @@ def node_has(V: Vocab, n: Any, kernel: bool = False) -> Any:
     return z3.Exists([b], z3.And(*body))
 
 
-def initial(V: Vocab, profile: str) -> Any:
+def initial(V: Vocab, profile: str | Profile) -> Any:
     """The machine after boot, for every world (spec.state.initial_machine)."""
     sig = V.sig
+    p = require(profile)
     t, c = _q(sig, "T", "C")
     b, n = _q(sig, "B", "N")
-    v61 = profile != "v3.4"
+    normal = "N_NORMAL_MEMORY" in p.node_flags
     thread = z3.And(V.is_pc(t, "IDLE"), *[z3.Not(V.syms[r](t)) for r in (
         "stop", "cerr", "err", "stale", "scn", "scnn", "opn", "gon", "gdone", "cbo")],
         *[z3.Not(V.syms[r](t, c)) for r in ("cal", "sg", "okg", "cl")])
@@ -90,8 +96,8 @@ def initial(V: Vocab, profile: str) -> Any:
         z3.Implies(z3.Not(V.present(b)), z3.Not(V.pg_on(b))))
     node = z3.And(
         V.nmem(n) == node_has(V, n),
-        V.nnorm(n) == (node_has(V, n, kernel=True) if v61 else False),
-        V.non(n) == z3.Or(V.nmem(n), z3.And(v61, V.cpu(n))))
+        V.nnorm(n) == (node_has(V, n, kernel=True) if normal else False),
+        V.non(n) == z3.Or(V.nmem(n), z3.And(p.memoryless_online_at_boot, V.cpu(n))))
     links = z3.And(V.link(n, b) == z3.And(V.reg(b), V.bn(b, n)), V.blink(b, n) == V.link(n, b),
                    # assumption on worlds: a block present at boot sits on an online node
                    z3.Implies(z3.And(V.reg(b), V.bn(b, n)), V.non(n)))
@@ -106,10 +112,10 @@ def quiescent(V: Vocab) -> Any:
     return z3.ForAll([t], V.is_pc(t, "IDLE"))
 
 
-def _node_state(V: Vocab, profile: str) -> Any:
+def _node_state(V: Vocab, profile: Profile) -> Any:
     n, = _q(V.sig, "N")
     body = V.nmem(n) == node_has(V, n)
-    if profile != "v3.4":
+    if "N_NORMAL_MEMORY" in profile.node_flags:
         body = z3.And(body, V.nnorm(n) == node_has(V, n, kernel=True))
     return z3.ForAll([n], body)
 
@@ -123,12 +129,13 @@ def _links(V: Vocab) -> Any:
         z3.Implies(z3.And(V.reg(b), V.blink(b, n)), z3.And(V.non(n), V.link(n, b)))))
 
 
-def properties(profile: str) -> list[Prop]:
+def properties(profile: str | Profile) -> list[Prop]:
     """The invariants proved (safety properties), in report order."""
+    p = require(profile)
     return [
         Prop("node_state", "8 (status_change_nid: N_HIGH_MEMORY set/clear)",
              "a node carries the memory node state exactly when it has present pages",
-             lambda V: z3.Implies(quiescent(V), _node_state(V, profile))),
+             lambda V: z3.Implies(quiescent(V), _node_state(V, p))),
         Prop("going_closed", "8",
              "every GOING_X is closed by X or CANCEL_X within its operation (notifier_protocol)",
              lambda V: z3.Not(V.v_closed)),
@@ -150,12 +157,20 @@ def properties(profile: str) -> list[Prop]:
     ]
 
 
-def lemmas(profile: str) -> list[Prop]:
-    """Candidate strengthening lemmas (the prover keeps the inductive ones)."""
+def lemmas(profile: str | Profile) -> list[Prop]:
+    """Candidate strengthening lemmas (the prover keeps the inductive ones). ``only`` names
+    the profiles a candidate is offered to, by their flags: the lock model's phases
+    (``smx``: state_mutex, WAIT_SMX and FIN; ``dhp``: device_hotplug_lock held from going-offline
+    to the end), the eject (``keep``: the device stays; ``remove``: it goes), the node states
+    (``normal``: N_NORMAL_MEMORY and status_change_nid_normal)."""
+    p = require(profile)
     L: list[Prop] = []
+    has = {"smx": p.locks == STATE_MUTEX, "dhp": p.locks == DEVICE_HOTPLUG,
+           "keep": p.hot_remove == "offline_pages", "remove": p.hot_remove == "offline_and_remove",
+           "normal": "N_NORMAL_MEMORY" in p.node_flags and p.nid_normal}
 
     def lem(name: str, sorts: str, f: Callable[..., Any], only: str | None = None) -> None:
-        if only is not None and only != profile:
+        if only is not None and not has[only]:
             return
         def formula(V: Vocab, sorts: str = sorts, f: Callable[..., Any] = f) -> Any:
             xs = _q(V.sig, *sorts)
@@ -174,10 +189,10 @@ def lemmas(profile: str) -> list[Prop]:
     lem("state_exclusive", "B", lambda V, b: Not(And(V.st_on(b), V.st_go(b))))
     lem("pages_exclusive", "B", lambda V, b: Not(And(V.pg_on(b), V.pg_iso(b))))
     lem("chain_holds_lock", "T", lambda V, t: imp(phase(V, t, "CHAIN"), V.hp(t)))
-    lem("entry_holds_lock", "T", lambda V, t: imp(phase(V, t, "OFF_ENTRY"), V.hp(t)), only="v6.1")
-    lem("lock_held_in_chain", "", lambda V: imp(V.locked, phase(V, V.holder, "CHAIN")), only="v3.4")
+    lem("entry_holds_lock", "T", lambda V, t: imp(phase(V, t, "OFF_ENTRY"), V.hp(t)), only="dhp")
+    lem("lock_held_in_chain", "", lambda V: imp(V.locked, phase(V, V.holder, "CHAIN")), only="smx")
     lem("lock_held_in_chain_or_entry", "",
-        lambda V: imp(V.locked, phase(V, V.holder, "CHAIN", "OFF_ENTRY")), only="v6.1")
+        lambda V: imp(V.locked, phase(V, V.holder, "CHAIN", "OFF_ENTRY")), only="dhp")
     lem("fw_kinds", "T", lambda V, t: imp(Not(phase(V, t, "IDLE")),
                                           V.fw(t) == V.is_kind(t, "ADD", "EJ")))
     lem("add_waits", "T", lambda V, t: imp(And(Not(phase(V, t, "IDLE")), V.is_kind(t, "ADD")),
@@ -213,72 +228,74 @@ def lemmas(profile: str) -> list[Prop]:
         phase(V, t, *pre_chain[1:]), And(Not(V.sg(t, c)), Not(V.cl(t, c)), Not(V.opn(t)),
                                          Not(V.gdone(t)), Not(V.cal(t, c)))))
     lem("fin_closed", "TC", lambda V, t, c: imp(phase(V, t, "FIN"),
-                                                And(Not(V.opn(t)), imp(V.sg(t, c), V.cl(t, c)))), only="v3.4")
+                                                And(Not(V.opn(t)), imp(V.sg(t, c), V.cl(t, c)))), only="smx")
     lem("offline_closer", "T", lambda V, t: imp(chain(V, t, "XOFF"), V.cbo(t)))
     lem("fin_offline_closer", "T", lambda V, t: imp(
-        And(phase(V, t, "FIN"), Not(V.err(t))), V.cbo(t) == V.is_kind(t, "WOFF", "EJ")), only="v3.4")
+        And(phase(V, t, "FIN"), Not(V.err(t))), V.cbo(t) == V.is_kind(t, "WOFF", "EJ")), only="smx")
     lem("online_kinds", "T", lambda V, t: imp(chain(V, t, "GON", "XON", "CON"),
                                               V.is_kind(t, "WON")))
     lem("offline_kinds", "T", lambda V, t: imp(chain(V, t, "GOFF", "XOFF", "COFF"),
                                                V.is_kind(t, "WOFF", "EJ")))
     lem("offline_waits_kinds", "T", lambda V, t: imp(phase(V, t, "OFF_ENTRY"),
                                                      V.is_kind(t, "WOFF", "EJ")))
-    # block state along an operation (6.1 holds the lock throughout)
+    # block state along an operation (device_hotplug_lock is held throughout)
     lem("online_chain_block", "T", lambda V, t: imp(chain(V, t, "GON", "CON"), And(
         V.offline(V.blk(t)), Not(V.nonres(V.blk(t))))))
     lem("online_done_block", "T", lambda V, t: imp(chain(V, t, "XON"), And(
         V.offline(V.blk(t)), V.pg_on(V.blk(t)))))
     lem("entry_block", "T", lambda V, t: imp(phase(V, t, "OFF_ENTRY"), V.st_go(V.blk(t))))
-    lem("entry_block_pages", "T", lambda V, t: imp(phase(V, t, "OFF_ENTRY"), V.pg_on(V.blk(t))), only="v6.1")
+    lem("entry_block_pages", "T", lambda V, t: imp(phase(V, t, "OFF_ENTRY"), V.pg_on(V.blk(t))), only="dhp")
     lem("going_offline_block", "T", lambda V, t: imp(chain(V, t, "GOFF"), And(
         V.st_go(V.blk(t)), V.pg_iso(V.blk(t)))))
+    # cancel_before_undo: the pages are still isolated during CANCEL_OFFLINE (else online again)
     lem("cancel_offline_block", "T", lambda V, t: imp(chain(V, t, "COFF"), And(
-        V.st_go(V.blk(t)), V.pg_on(V.blk(t)))), only="v6.1")
+        V.st_go(V.blk(t)), V.pg_iso(V.blk(t)) if p.cancel_before_undo else V.pg_on(V.blk(t)))),
+        only="dhp")
     lem("offline_done_block", "T", lambda V, t: imp(chain(V, t, "XOFF"), And(
         V.st_go(V.blk(t)), Not(V.nonres(V.blk(t))))))
     lem("going_needs_owner", "B", lambda V, b: imp(V.st_go(b), And(
-        V.locked, V.blk(V.holder) == b, phase(V, V.holder, "OFF_ENTRY", "CHAIN"))), only="v6.1")
+        V.locked, V.blk(V.holder) == b, phase(V, V.holder, "OFF_ENTRY", "CHAIN"))), only="dhp")
     lem("isolated_needs_owner", "B", lambda V, b: imp(V.pg_iso(b), And(
-        V.locked, V.blk(V.holder) == b, chain(V, V.holder, "GOFF", "COFF"))), only="v6.1")
-    lem("online_state_pages", "B", lambda V, b: imp(V.st_on(b), V.pg_on(b)), only="v6.1")
+        V.locked, V.blk(V.holder) == b, chain(V, V.holder, "GOFF", "COFF"))), only="dhp")
+    lem("online_state_pages", "B", lambda V, b: imp(V.st_on(b), V.pg_on(b)), only="remove")
     lem("pages_need_state", "B", lambda V, b: imp(
         And(V.pg_on(b), V.offline(b)),
-        And(V.locked, V.blk(V.holder) == b, chain(V, V.holder, "XON"))), only="v6.1")
+        And(V.locked, V.blk(V.holder) == b, chain(V, V.holder, "XON"))), only="dhp")
     lem("unregistered_offline", "B", lambda V, b: imp(Not(V.reg(b)), And(
         V.offline(b), Not(V.nonres(b)))))
     lem("writer_registered", "T", lambda V, t: imp(
-        And(Not(phase(V, t, "IDLE")), V.is_kind(t, "WON", "WOFF")), V.reg(V.blk(t))), only="v3.4")
-    lem("registered_present", "B", lambda V, b: imp(V.reg(b), V.present(b)), only="v6.1")
+        And(Not(phase(V, t, "IDLE")), V.is_kind(t, "WON", "WOFF")), V.reg(V.blk(t))), only="keep")
+    lem("registered_present", "B", lambda V, b: imp(V.reg(b), V.present(b)), only="remove")
     lem("registered_resource", "B", lambda V, b: V.reg(b) == V.res(b))
     lem("absent_offline", "B", lambda V, b: imp(Not(V.present(b)), And(
         V.offline(b), Not(V.nonres(b)))))
-    lem("v61_phases", "T", lambda V, t: Not(phase(V, t, "FIN", "WAIT_SMX")), only="v6.1")
+    lem("no_state_mutex_phases", "T", lambda V, t: Not(phase(V, t, "FIN", "WAIT_SMX")), only="dhp")
     lem("add_present", "T", lambda V, t: imp(
         And(Not(phase(V, t, "IDLE")), V.is_kind(t, "ADD")), V.present(V.blk(t))))
     lem("add_unregistered", "T", lambda V, t: imp(
-        And(Not(phase(V, t, "IDLE")), V.is_kind(t, "ADD")), Not(V.reg(V.blk(t)))), only="v6.1")
-    # 3.4 state_mutex
+        And(Not(phase(V, t, "IDLE")), V.is_kind(t, "ADD")), Not(V.reg(V.blk(t)))), only="remove")
+    # the 3.4 lock model: state_mutex
     lem("smx_held_by_writer", "T", lambda V, t: imp(
         And(phase(V, t, "OFF_ENTRY", "WAIT_HP", "CHAIN", "FIN"), V.is_kind(t, "WON", "WOFF")),
-        V.smx(V.blk(t))), only="v3.4")
+        V.smx(V.blk(t))), only="smx")
     lem("smx_unique", "TT", lambda V, t, u: imp(
         And(phase(V, t, "OFF_ENTRY", "WAIT_HP", "CHAIN", "FIN"), V.is_kind(t, "WON", "WOFF"),
             phase(V, u, "OFF_ENTRY", "WAIT_HP", "CHAIN", "FIN"), V.is_kind(u, "WON", "WOFF"),
-            V.blk(t) == V.blk(u)), t == u), only="v3.4")
-    lem("going_needs_smx", "B", lambda V, b: imp(V.st_go(b), V.smx(b)), only="v3.4")
+            V.blk(t) == V.blk(u)), t == u), only="smx")
+    lem("going_needs_smx", "B", lambda V, b: imp(V.st_go(b), V.smx(b)), only="smx")
     lem("writer_offline_going", "T", lambda V, t: imp(
         And(phase(V, t, "OFF_ENTRY", "WAIT_HP", "CHAIN", "FIN"), V.is_kind(t, "WOFF")),
-        V.st_go(V.blk(t))), only="v3.4")
+        V.st_go(V.blk(t))), only="smx")
     lem("writer_online_offline", "T", lambda V, t: imp(
-        And(phase(V, t, "WAIT_HP", "CHAIN", "FIN"), V.is_kind(t, "WON")), V.offline(V.blk(t))), only="v3.4")
+        And(phase(V, t, "WAIT_HP", "CHAIN", "FIN"), V.is_kind(t, "WON")), V.offline(V.blk(t))), only="smx")
     lem("writer_online_reserved", "T", lambda V, t: imp(
-        And(phase(V, t, "WAIT_HP"), V.is_kind(t, "WON")), Not(V.nonres(V.blk(t)))), only="v3.4")
+        And(phase(V, t, "WAIT_HP"), V.is_kind(t, "WON")), Not(V.nonres(V.blk(t)))), only="smx")
     # node states
     lem("node_has_memory", "BN", lambda V, b, n: imp(And(V.bn(b, n), V.nonres(b)), V.nmem(n)))
     lem("node_memory_witness", "N", lambda V, n: imp(V.nmem(n), node_has(V, n)))
     lem("node_has_normal", "BN", lambda V, b, n: imp(And(V.bn(b, n), V.nonres(b), V.kz(b)),
-                                                   V.nnorm(n)), only="v6.1")
-    lem("node_normal_witness", "N", lambda V, n: imp(V.nnorm(n), node_has(V, n, kernel=True)), only="v6.1")
+                                                   V.nnorm(n)), only="normal")
+    lem("node_normal_witness", "N", lambda V, n: imp(V.nnorm(n), node_has(V, n, kernel=True)), only="normal")
     lem("node_memory_online", "N", lambda V, n: imp(V.nmem(n), V.non(n)))
     lem("scn_online", "TBN", lambda V, t, b, n: imp(
         And(chain(V, t, "GON", "CON"), V.blk(t) == b, V.bn(b, n)),
@@ -292,9 +309,9 @@ def lemmas(profile: str) -> list[Prop]:
         other_has(V, V.blk(t), n)))
     lem("scnn_offline_witness", "TN", lambda V, t, n: imp(
         And(chain(V, t, "GOFF"), V.bn(V.blk(t), n), V.kz(V.blk(t)), Not(V.scnn(t))),
-        other_has(V, V.blk(t), n, kernel=True)), only="v6.1")
+        other_has(V, V.blk(t), n, kernel=True)), only="normal")
     lem("scnn_offline_kernel", "T", lambda V, t: imp(And(chain(V, t, "GOFF"), V.scnn(t)),
-                                                     V.kz(V.blk(t))), only="v6.1")
+                                                     V.kz(V.blk(t))), only="normal")
     # links
     lem("link_backlink", "BN", lambda V, b, n: V.link(n, b) == V.blink(b, n))
     lem("link_registered", "BN", lambda V, b, n: imp(V.link(n, b), And(V.reg(b), V.bn(b, n))))

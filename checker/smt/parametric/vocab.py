@@ -20,7 +20,7 @@ from typing import Any
 
 import z3
 
-# program counters of a thread (a union over both profiles)
+# program counters of a thread (a union over both lock models)
 PCS = ("IDLE", "WAIT_SMX", "OFF_ENTRY", "WAIT_HP", "CHAIN", "FIN")
 # operation kinds: write online / write offline / firmware hot-add / firmware eject
 KINDS = ("WON", "WOFF", "ADD", "EJ")
@@ -39,7 +39,7 @@ STATE: dict[str, tuple[tuple[str, ...], str]] = {
     # nodes
     "nmem": (("N",), "Bool"), "nnorm": (("N",), "Bool"), "non": (("N",), "Bool"),
     "link": (("N", "B"), "Bool"), "blink": (("B", "N"), "Bool"),
-    # the hotplug lock (3.4 mem_hotplug_mutex, 6.1 device_hotplug_lock)
+    # the hotplug lock (state_mutex lock model: mem_hotplug_mutex; device_hotplug: device_hotplug_lock)
     "locked": ((), "Bool"), "holder": ((), "T"),
     # threads
     "pc": (("T",), "Pc"), "kind": (("T",), "Kind"), "blk": (("T",), "B"), "ev": (("T",), "Ev"),
@@ -61,8 +61,8 @@ RIGID: dict[str, tuple[tuple[str, ...], str]] = {
     "hot": (("B",), "Bool"),           # an ACPI memory device (hot-add / eject)
     "fw": (("T",), "Bool"),            # the firmware thread (runs hot-add / eject, no writes)
     "unmov": (("B",), "Bool"),         # unmovable pages: isolation fails while online
-    "refuse": (("B",), "Bool"),        # offline refused at entry (spans zones; 6.1: holes)
-    "refuse_on": (("B",), "Bool"),     # 3.4 pages_correctly_reserved() fails (missing section)
+    "refuse": (("B",), "Bool"),        # offline refused at entry (spans zones; 6.1: a missing section)
+    "refuse_on": (("B",), "Bool"),     # pages_correctly_reserved() fails (missing section)
     "hole": (("B",), "Bool"),          # the block's span has pages that are not System RAM
     "cpu": (("N",), "Bool"),           # the node has a CPU
 }

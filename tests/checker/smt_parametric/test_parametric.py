@@ -1,5 +1,7 @@
 """The parametric proofs: what they prove per profile, that v3.4's findings are never proved,
-that the queries stay in the decidable fragment, and the command's verdicts and exit codes."""
+that the queries stay in the decidable fragment, and the command's verdicts and exit codes.
+(The bounded search that turns v6.1's x_after_going cti into a violation is run through
+``memhp prove --parametric --bmc-depth 6 --json`` in test_profiles.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from importlib import resources
 import pytest
 import z3
 
-from checker.smt.parametric import prove, prove_all
+from checker.smt.parametric import PROFILES, prove_all
 from checker.smt.parametric.__main__ import main
 from checker.smt.parametric.engine import Prover, ground
 from checker.smt.parametric.fragment import acyclic, edges, function_edges
@@ -36,14 +38,6 @@ def test_v61_x_reaches_callbacks_after_notify_stop(v61) -> None:
     o = v61.outcomes["x_after_going"]
     assert o.verdict == "cti"
     assert "not preserved by call" in o.message
-
-
-def test_bounded_search_turns_the_cti_into_a_violation() -> None:
-    run = prove("v6.1", TIMEOUT, bmc_depth=6, only={"x_after_going"})
-    o = run.outcomes["x_after_going"]
-    assert o.verdict == "violated", o.message
-    assert o.message.endswith("write_start -> memory_block_online -> call -> "
-                              "end_going_online_commit -> call -> call")
 
 
 def test_v34_findings_are_never_proved(v34) -> None:
@@ -90,7 +84,7 @@ def test_timeout_is_unknown() -> None:
     assert {r.verdict for r in res} == {"unknown"}
 
 
-@pytest.mark.parametrize("profile", ["v3.4", "v6.1"])
+@pytest.mark.parametrize("profile", PROFILES)
 def test_queries_stay_in_the_decidable_fragment(profile: str) -> None:
     """No cycle in the quantifier-alternation graph of any formula a query holds."""
     pr = Prover(profile, 10)
@@ -118,5 +112,7 @@ def test_ground_expands_nested_quantifiers() -> None:
 def test_cli_usage_errors(capsys) -> None:
     assert main(["--profile", "v9.9"]) == 2
     assert "unknown profile" in capsys.readouterr().err
+    assert main(["--profile", "v6.17"]) == 2
+    assert capsys.readouterr().err.startswith("memhp: error: --parametric: profile v6.17 ")
     assert main(["--timeout", "0"]) == 2
     assert main(["--bogus"]) == 2
