@@ -14,8 +14,9 @@ Like the steps (:mod:`spec.steps`), the definition runs under two interpretation
 ``spec.invariants.Monitor`` on concrete values (the explorer, the lockstep tests, replay), and
 ``checker.smt.ghosts`` on Z3 terms, where the records are ghost fields of the transition system
 and each invariant is a predicate over a step. Data-dependent choices are made with
-``If``/``And``/``Or`` (no branch on data): the same code yields a value concretely and a term
-symbolically. A record field in :data:`NOTE_FIELDS` serves the causes and messages only; the
+``If``/``And``/``Or`` and guarded blocks (``for _ in y.only(c):``, skipped concretely where
+``c`` is false, and conditioning every write and report on ``c`` symbolically), never with a
+branch on data: the same code yields a value concretely and a term symbolically. A record field in :data:`NOTE_FIELDS` serves the causes and messages only; the
 symbolic interpretation leaves it out.
 
 Leaves out: the state invariants judged in states (spec.invariants.Monitor._always and
@@ -24,9 +25,9 @@ _quiescent; checker.smt.props encodes those).
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, Callable, Iterable, NamedTuple, Protocol
 
-from spec.actions import MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, NOTIFY_STOP_MASK, STATE_TEXT, \
+from spec.actions import MEM_GOING_OFFLINE, MEM_OFFLINE, NOTIFY_STOP_MASK, STATE_TEXT, \
     Action, notifier_to_errno
 from spec.config import World
 from spec.profiles import Profile
@@ -128,6 +129,17 @@ class HistCtx(Protocol):
         """``fn(i)`` for a block index ``i`` that may be a term (an If over the blocks)."""
         ...
 
+    def machine_changed(self) -> Val:
+        """False only where the step certainly left the machine's blocks and nodes as they
+        were (a hint for guards: the checks under it test the changes themselves)."""
+        ...
+
+    def only(self, c: Val) -> Iterable[None]:
+        """``for _ in y.only(c):`` runs its body where ``c`` holds: concretely once if ``c``
+        is true, else not at all; symbolically once, with every write and report in the body
+        conditioned on ``c`` (so a write there is ``If(c, new, old)``)."""
+        ...
+
     def alloc(self, c: Any) -> Val:
         """The call's block pages were allocatable at the call."""
         ...
@@ -144,8 +156,16 @@ class HistCtx(Protocol):
 
     def gset(self, u: int, **kw: Val) -> None: ...
 
+    def gclear(self, u: int) -> None:
+        """Thread ``u``'s record becomes the empty one (no operation in flight)."""
+        ...
+
     def ghas(self, u: int, s: str, callee: str) -> Val:
         """``callee`` is in the callee set ``s`` of thread ``u``'s record."""
+        ...
+
+    def gdiff(self, u: int, s: str, r: str) -> Val:
+        """Some callee is in the callee set ``s`` of thread ``u``'s record but not in ``r``."""
         ...
 
     def gput(self, u: int, s: str, callee: str, v: Val) -> None:
@@ -165,6 +185,10 @@ class HistCtx(Protocol):
     def twin(self, name: str, cond: Val) -> None:
         """The step reaches the sometimes twin of ``name`` where ``cond`` holds."""
         ...
+
+
+def _node_event(event: str) -> bool:
+    return event.startswith("NODE_")
 
 
 class History:
@@ -187,11 +211,12 @@ class History:
         if a.kind in ("write", "hotadd", "hotremove") and t is not None:
             i = self.bindex[a.block]  # type: ignore[index]
             write = a.kind == "write"
-            y.gset(t, **IDLE_TRACK._asdict())
+            y.gclear(t)
             y.gset(t, kind=a.kind, block=i, label=a.kind,
                    pre=y.pre.b(i, "state") if write else 0,
                    preot=y.pre.b(i, "online_type") if write and self.profile.online_types else "")
-        self.disturbed(y)
+        for _ in y.only(y.machine_changed()):
+            self.disturbed(y)
         if y.read is not None and a.block is not None and a.file == "state":
             self.read(y, self.bindex[a.block])
         if t is None:
@@ -203,16 +228,19 @@ class History:
         if y.calls:
             y.violate("notifier_protocol", y.Not(ex), lambda: "none:" + y.calls[0].event,
                       lambda: "a notifier event outside any operation")
-        for c in y.calls:
-            if c.event.startswith("NODE_"):
-                self.node_call(y, t, ex, c)
-            else:
-                self.call(y, t, ex, c)
-        self.flip(y, t, ex)
-        self.eject(y, t, ex)
+        for _ in y.only(ex):
+            for c in y.calls:
+                if c.event.startswith("NODE_"):
+                    self.node_call(y, t, c)
+                else:
+                    self.call(y, t, c)
+            for _ in y.only(y.machine_changed()):
+                self.flip(y, t)
+                self.eject(y, t)
+            if y.ret is not None:
+                self.end(y, t)
         if y.ret is not None:
-            self.end(y, t, ex)
-            y.gset(t, **IDLE_TRACK._asdict())
+            y.gclear(t)
 
     def disturbed(self, y: HistCtx) -> None:
         """Another thread changed a write's block (its state or online type): noted, since the
@@ -220,10 +248,12 @@ class History:
         for k in range(len(self.threads)):
             if k == y.t:
                 continue
-            changed = y.at(y.g(k, "block"), lambda i: y.Or(
-                y.pre.b(i, "state") != y.post.b(i, "state"),
-                y.pre.b(i, "online_type") != y.post.b(i, "online_type")))
-            y.gset(k, dist=y.Or(y.g(k, "dist"), y.And(y.g(k, "kind") == "write", changed)))
+            for _ in y.only(y.g(k, "kind") == "write"):
+                changed = y.at(y.g(k, "block"), lambda i: y.Or(
+                    y.pre.b(i, "state") != y.post.b(i, "state"),
+                    y.pre.b(i, "online_type") != y.post.b(i, "online_type")))
+                for _ in y.only(changed):
+                    y.gset(k, dist=True)
 
     def busy(self, y: HistCtx, i: int) -> Val:
         """Some operation the Monitor knows of works on block ``i``."""
@@ -238,136 +268,138 @@ class History:
                         y.Not(y.And(text == "going-offline\n", busy))),
                   lambda: "read:state", lambda: f"memory{self.world.blocks[i].id}/state read {text!r}")
 
-    # --- a notifier call -----------------------------------------------------------------------
-    def _order(self, y: HistCtx, t: int, ex: Val, c: Call, chain: tuple[str, ...],
+    # --- a notifier call (of an operation in flight) ---------------------------------------------
+    def _order(self, y: HistCtx, t: int, c: Call, chain: tuple[str, ...],
                cause: Callable[[], str]) -> tuple[Val, Val]:
         """chain_order of one call: (its run goes on, the run's length before it)."""
         ev, cb = c.event, c.callback
         same = y.g(t, "rev") == ev
         rlen = y.If(same, y.g(t, "rlen"), 0)
         stopped = y.And(same, y.g(t, "rstop"))
-        y.violate("chain_order", y.And(ex, stopped), cause,
+        y.violate("chain_order", stopped, cause,
                   lambda: f"{cb} called after {y.g(t, 'last')} stopped the chain")
         pos = chain.index(cb) if cb in chain else -1
-        y.violate("chain_order", y.And(ex, y.Not(stopped), rlen != pos), cause,
+        y.violate("chain_order", y.And(y.Not(stopped), rlen != pos), cause,
                   lambda: f"{ev} reached {cb} as callback #{rlen + 1}; expected "
                           f"{chain[rlen] if rlen < len(chain) else 'nobody'}")
-        self.chain_done(y, t, y.And(ex, y.Not(same)))
+        for _ in y.only(y.Not(same)):
+            self.chain_done(y, t)
         return same, rlen
 
-    def _ran(self, y: HistCtx, t: int, ex: Val, c: Call, rlen: Val) -> None:
+    def _ran(self, y: HistCtx, t: int, c: Call, rlen: Val) -> None:
         """The run of callees after call ``c``."""
-        y.gset(t, calls=y.Or(y.g(t, "calls"), ex), rev=y.If(ex, c.event, y.g(t, "rev")),
-               rlen=y.If(ex, y.If(rlen < self.run_cap, rlen + 1, self.run_cap), y.g(t, "rlen")),
-               rstop=y.If(ex, bool(c.ret & NOTIFY_STOP_MASK), y.g(t, "rstop")),
-               last=y.If(ex, c.callback, y.g(t, "last")))
+        y.gset(t, calls=True, rev=c.event, rlen=y.If(rlen < self.run_cap, rlen + 1, self.run_cap),
+               rstop=bool(c.ret & NOTIFY_STOP_MASK), last=c.callback)
 
-    def chain_done(self, y: HistCtx, t: int, cond: Val) -> None:
-        """Where ``cond`` holds, the previous chain of the operation ended: it must have
-        reached every callee or been stopped."""
+    def chain_done(self, y: HistCtx, t: int) -> None:
+        """The previous chain of the operation ended: it must have reached every callee or
+        been stopped."""
         rev = y.g(t, "rev")
-        node = y.test(rev, lambda e: e.startswith("NODE_"))
-        length = y.If(node, len(self.node_chain), len(self.chain))
-        y.violate("chain_order", y.And(cond, rev != "", y.g(t, "rlen") < length, y.Not(y.g(t, "rstop"))),
+        length = y.If(y.test(rev, _node_event), len(self.node_chain), len(self.chain)) \
+            if self.node_chain else len(self.chain)
+        y.violate("chain_order", y.And(rev != "", y.g(t, "rlen") < length, y.Not(y.g(t, "rstop"))),
                   lambda: f"{y.g(t, 'label')}:{y.g(t, 'rev')}",
                   lambda: f"{y.g(t, 'rev')} stopped after {y.g(t, 'last')} without NOTIFY_STOP_MASK")
 
-    def call(self, y: HistCtx, t: int, ex: Val, c: Call) -> None:
+    def call(self, y: HistCtx, t: int, c: Call) -> None:
         """One callback called with a memory event."""
         ev, cb = c.event, c.callback
         if ev in LABEL:
-            y.gset(t, label=y.If(ex, LABEL[ev], y.g(t, "label")))
+            y.gset(t, label=LABEL[ev])
         cause = lambda: f"{y.g(t, 'label')}:{ev}"  # noqa: E731
         for k in range(len(self.threads)):
             if k != t:
-                y.violate("notifier_protocol", y.And(ex, y.g(k, "open") != ""), cause,
+                y.violate("notifier_protocol", y.g(k, "open") != "", cause,
                           lambda k=k: f"{ev} while another operation's {y.g(k, 'open')} is open")
-        same, rlen = self._order(y, t, ex, c, self.chain, cause)
+        same, rlen = self._order(y, t, c, self.chain, cause)
         if len(self.chain) >= 2:
-            y.twin("chain_order", y.And(ex, rlen + 1 == len(self.chain)))
-        first = y.And(ex, y.Not(same))
+            y.twin("chain_order", rlen + 1 == len(self.chain))
+        first = y.Not(same)
         if ev in GOING:
-            y.violate("notifier_protocol", y.And(first, y.Or(y.g(t, "open") != "", y.g(t, "closed") != "")),
-                      cause, lambda: f"{ev} in an operation that already delivered "
-                                     f"{y.g(t, 'open') or y.g(t, 'closed')}")
-            if self.profile.memory_notify_nids:
-                self.nid(y, t, first, c, cause)
-                pnid = y.nid(c)
-            else:  # 6.17: the node notifier announced the flip (or did not)
-                pnid = y.If(y.g(t, "nev") != "", y.g(t, "pnid"), -1)
-            y.gset(t, open=y.If(first, ev, y.g(t, "open")), pnid=y.If(first, pnid, y.g(t, "pnid")))
-            y.gput(t, "seen", cb, ex)
+            for _ in y.only(first):
+                y.violate("notifier_protocol", y.Or(y.g(t, "open") != "", y.g(t, "closed") != ""),
+                          cause, lambda: f"{ev} in an operation that already delivered "
+                                         f"{y.g(t, 'open') or y.g(t, 'closed')}")
+                if self.profile.memory_notify_nids:
+                    self.nid(y, t, c, cause)
+                    pnid = y.nid(c)
+                else:  # 6.17: the node notifier announced the flip (or did not)
+                    pnid = y.If(y.g(t, "nev") != "", y.g(t, "pnid"), -1)
+                y.gset(t, open=ev, pnid=pnid)
+            y.gput(t, "seen", cb, True)
             if not notifier_to_errno(c.ret) and not c.ret & NOTIFY_STOP_MASK:
-                y.gput(t, "okg", cb, ex)
+                y.gput(t, "okg", cb, True)
         else:
             going = CLOSE[ev]
-            y.violate("notifier_protocol", y.And(first, y.g(t, "open") != going), cause,
-                      lambda: f"{ev} without an open {going} in its operation")
-            y.gset(t, open=y.If(first, "", y.g(t, "open")), closed=y.If(first, ev, y.g(t, "closed")))
-            y.gput(t, "clo", cb, ex)
+            for _ in y.only(first):
+                y.violate("notifier_protocol", y.g(t, "open") != going, cause,
+                          lambda: f"{ev} without an open {going} in its operation")
+                y.gset(t, open="", closed=ev)
+                y.twin("notifier_protocol", True)
+            y.gput(t, "clo", cb, True)
             if ev in ("MEM_ONLINE", "MEM_OFFLINE"):
-                y.violate("notifier_protocol", y.And(ex, y.Not(y.ghas(t, "seen", cb))), cause,
+                y.violate("notifier_protocol", y.Not(y.ghas(t, "seen", cb)), cause,
                           lambda: f"{ev} reached {cb}, which never got {going}")
-            y.twin("notifier_protocol", first)
-        self.alloc(y, t, ex, c, cause)
-        self._ran(y, t, ex, c, rlen)
+        self.alloc(y, t, c, cause)
+        self._ran(y, t, c, rlen)
 
-    def node_call(self, y: HistCtx, t: int, ex: Val, c: Call) -> None:
+    def node_call(self, y: HistCtx, t: int, c: Call) -> None:
         """6.17 node notifier (facts.md 3.5): ADDING_FIRST / REMOVING_LAST open a node event
         that ADDED / REMOVED or its CANCEL closes; its nid is the node that gains its first or
         loses its last memory, judged like status_change_nid; the chain runs in priority order."""
         ev = c.event
         label = "online" if "ADD" in ev else "offline"
         cause = lambda: f"{label}:{ev}"  # noqa: E731
-        same, rlen = self._order(y, t, ex, c, self.node_chain, cause)
-        first = y.And(ex, y.Not(same))
-        if ev in NODE_OPEN:
-            y.violate("notifier_protocol", y.And(first, y.g(t, "nev") != ""), cause,
-                      lambda: f"{ev} after {y.g(t, 'nev')}")
-            nid = y.nid(c)
+        same, rlen = self._order(y, t, c, self.node_chain, cause)
+        for _ in y.only(y.Not(same)):
+            if ev in NODE_OPEN:
+                y.violate("notifier_protocol", y.g(t, "nev") != "", cause,
+                          lambda: f"{ev} after {y.g(t, 'nev')}")
+                nid = y.nid(c)
 
-            def flips(i: int) -> Val:
-                spec = self.world.blocks[i]
-                pages = self.world.ram_pages(spec.id)
-                node = spec.node
-                if ev == "NODE_ADDING_FIRST_MEMORY":
-                    f = y.And(y.Not(y.pre.flag(node, self.mem_flag)), pages > 0)
-                else:
-                    own = y.If(y.pre.b(i, "pages") != PAGES_RESERVED, pages, 0)
-                    f = y.And(y.pre.flag(node, self.mem_flag), y.pre.n(node, "present_pages") - own <= 0)
-                return y.Or(nid != node, y.Not(f))
-            y.twin("status_change_nid", first)
-            y.violate("status_change_nid", y.And(first, y.at(y.g(t, "block"), flips)), cause,
-                      lambda: f"{ev} for node {nid}, which does not flip")
-            y.gset(t, nev=y.If(first, ev, y.g(t, "nev")), pnid=y.If(first, nid, y.g(t, "pnid")))
-        else:
-            y.violate("notifier_protocol", y.And(first, y.g(t, "nev") != NODE_CLOSE[ev]), cause,
-                      lambda: f"{ev} without an open {NODE_CLOSE[ev]}")
-            y.gset(t, nev=y.If(first, "", y.g(t, "nev")))
-        self._ran(y, t, ex, c, rlen)
+                def flips(i: int) -> Val:
+                    spec = self.world.blocks[i]
+                    pages = self.world.ram_pages(spec.id)
+                    node = spec.node
+                    if ev == "NODE_ADDING_FIRST_MEMORY":
+                        f = y.And(y.Not(y.pre.flag(node, self.mem_flag)), pages > 0)
+                    else:
+                        own = y.If(y.pre.b(i, "pages") != PAGES_RESERVED, pages, 0)
+                        f = y.And(y.pre.flag(node, self.mem_flag),
+                                  y.pre.n(node, "present_pages") - own <= 0)
+                    return y.Or(nid != node, y.Not(f))
+                y.twin("status_change_nid", True)
+                y.violate("status_change_nid", y.at(y.g(t, "block"), flips), cause,
+                          lambda: f"{ev} for node {nid}, which does not flip")
+                y.gset(t, nev=ev, pnid=nid)
+            else:
+                y.violate("notifier_protocol", y.g(t, "nev") != NODE_CLOSE[ev], cause,
+                          lambda: f"{ev} without an open {NODE_CLOSE[ev]}")
+                y.gset(t, nev="")
+        self._ran(y, t, c, rlen)
 
-    def alloc(self, y: HistCtx, t: int, ex: Val, c: Call, cause: Callable[[], str]) -> None:
+    def alloc(self, y: HistCtx, t: int, c: Call, cause: Callable[[], str]) -> None:
         """The promises of seed section 8 about the pages at the moment of the call."""
         ev, alloc = c.event, y.alloc(c)
         if ev == "MEM_GOING_ONLINE":
-            y.twin("alloc_going_online", ex)
-            y.violate("alloc_going_online", y.And(ex, alloc), cause,
+            y.twin("alloc_going_online", True)
+            y.violate("alloc_going_online", alloc, cause,
                       lambda: "GOING_ONLINE with pages allocatable")
         elif ev == "MEM_ONLINE":
-            y.twin("alloc_online", ex)
-            y.violate("alloc_online", y.And(ex, y.Not(alloc)), cause,
+            y.twin("alloc_online", True)
+            y.violate("alloc_online", y.Not(alloc), cause,
                       lambda: "ONLINE while the pages cannot be allocated")
         elif ev in ("MEM_GOING_OFFLINE", "MEM_OFFLINE"):
-            y.twin("alloc_going_offline", ex)
-            y.violate("alloc_going_offline", y.And(ex, alloc), cause,
+            y.twin("alloc_going_offline", True)
+            y.violate("alloc_going_offline", alloc, cause,
                       lambda: f"{ev} with pages still allocatable")
         elif ev == "MEM_CANCEL_OFFLINE":
             # memory that was online is isolated (or already back) by now; memory that never
             # was (reserved pages of a block never onlined) is promised nothing
-            was = y.And(ex, y.at(y.g(t, "block"), lambda i: y.post.b(i, "pages") != PAGES_RESERVED))
-            y.twin("alloc_cancel_offline", was)
-            y.violate("alloc_cancel_offline", y.And(was, y.Not(alloc)), cause,
-                      lambda: "CANCEL_OFFLINE while the memory is not available again")
+            for _ in y.only(y.at(y.g(t, "block"), lambda i: y.post.b(i, "pages") != PAGES_RESERVED)):
+                y.twin("alloc_cancel_offline", True)
+                y.violate("alloc_cancel_offline", y.Not(alloc), cause,
+                          lambda: "CANCEL_OFFLINE while the memory is not available again")
 
     def kernel_pages(self, m: Reader, node: int) -> Val:
         """The node's present pages in kernel zones."""
@@ -379,96 +411,98 @@ class History:
                 total = total + m.If(live, self.world.ram_pages(s.id), 0)
         return total
 
-    def nid(self, y: HistCtx, t: int, first: Val, c: Call, cause: Callable[[], str]) -> None:
+    def nid(self, y: HistCtx, t: int, c: Call, cause: Callable[[], str]) -> None:
         """status_change_nid (and _normal) at the first call of a GOING_X: the node id exactly
         when the operation flips (or, cancelled, would flip) the node's state."""
         nid, nid_normal = y.nid(c), y.nid_normal(c)
         online = c.event == "MEM_GOING_ONLINE"
 
-        def wants(i: int) -> tuple[Val, Val]:
+        def want(i: int, normal: bool) -> Val:
             spec = self.world.blocks[i]
             node, pages = spec.node, self.world.ram_pages(spec.id)
-            flag = y.pre.flag(node, self.mem_flag)
-            nflag = y.pre.flag(node, "N_NORMAL_MEMORY") if self.profile.nid_normal else False
+            if not normal:
+                flag = y.pre.flag(node, self.mem_flag)
+                if online:
+                    flips = y.And(y.Not(flag), pages > 0)
+                else:
+                    own = y.If(y.pre.b(i, "pages") != PAGES_RESERVED, pages, 0)
+                    flips = y.And(flag, y.pre.n(node, "present_pages") - own <= 0)
+                return y.If(flips, node, -1)
+            nflag = y.pre.flag(node, "N_NORMAL_MEMORY")
             if online:
-                flips = y.And(y.Not(flag), pages > 0)
                 kernel = y.test(y.post.b(i, "zones"), lambda z: any(q in KERNEL_ZONES for q in z))
-                flips_normal = y.And(y.Not(nflag), pages > 0, kernel)
+                flips = y.And(y.Not(nflag), pages > 0, kernel)
             else:
                 own = y.If(y.pre.b(i, "pages") != PAGES_RESERVED, pages, 0)
-                flips = y.And(flag, y.pre.n(node, "present_pages") - own <= 0)
                 kernel = y.test(y.pre.b(i, "zones"), lambda z: any(q in KERNEL_ZONES for q in z))
-                flips_normal = y.And(nflag, kernel, self.kernel_pages(y.pre, node) - own <= 0)
-            return y.If(flips, node, -1), y.If(flips_normal, node, -1)
+                flips = y.And(nflag, kernel, self.kernel_pages(y.pre, node) - own <= 0)
+            return y.If(flips, node, -1)
 
         blk = y.g(t, "block")
-        want = y.at(blk, lambda i: wants(i)[0])
-        y.twin("status_change_nid", y.And(first, nid >= 0))
-        y.violate("status_change_nid", y.And(first, nid != want), cause,
-                  lambda: f"status_change_nid={nid}, expected {want}")
+        w = y.at(blk, lambda i: want(i, False))
+        y.twin("status_change_nid", nid >= 0)
+        y.violate("status_change_nid", nid != w, cause,
+                  lambda: f"status_change_nid={nid}, expected {w}")
         if self.profile.nid_normal and nid_normal is not None:
-            want_n = y.at(blk, lambda i: wants(i)[1])
-            y.violate("status_change_nid", y.And(first, nid_normal != want_n),
-                      lambda: cause() + ":normal",
-                      lambda: f"status_change_nid_normal={nid_normal}, expected {want_n}")
+            wn = y.at(blk, lambda i: want(i, True))
+            y.violate("status_change_nid", nid_normal != wn, lambda: cause() + ":normal",
+                      lambda: f"status_change_nid_normal={nid_normal}, expected {wn}")
 
     # --- after the calls ---------------------------------------------------------------------------
-    def flip(self, y: HistCtx, t: int, ex: Val) -> None:
+    def flip(self, y: HistCtx, t: int) -> None:
         """A node's memory state flipped in this step: the operation must have announced it.
         With no callback on the chain that carries the announcement, nothing observes it: the
         promise has no witness either way, and nothing is judged."""
         if not (self.chain if self.profile.memory_notify_nids else self.node_chain):
             return
         for n in range(len(self.world.nodes)):
-            flipped = y.pre.flag(n, self.mem_flag) != y.post.flag(n, self.mem_flag)
-            y.violate("status_change_nid", y.And(ex, flipped, y.g(t, "pnid") != n),
-                      lambda: f"{y.g(t, 'label')}:commit",
-                      lambda n=n: f"node {n} flipped with status_change_nid={y.g(t, 'pnid')}")
+            for _ in y.only(y.pre.flag(n, self.mem_flag) != y.post.flag(n, self.mem_flag)):
+                y.violate("status_change_nid", y.g(t, "pnid") != n,
+                          lambda: f"{y.g(t, 'label')}:commit",
+                          lambda n=n: f"node {n} flipped with status_change_nid={y.g(t, 'pnid')}")
 
-    def eject(self, y: HistCtx, t: int, ex: Val) -> None:
+    def eject(self, y: HistCtx, t: int) -> None:
         """Memory is physically removed only when its block is offline (6.1 offlines, then
         removes: a block its own operation took offline may go)."""
-        def bad(i: int) -> Val:
-            state = y.pre.b(i, "state")
-            ejected = y.And(y.pre.b(i, "present"), y.Not(y.post.b(i, "present")))
-            own = y.And(state == MEM_GOING_OFFLINE, y.g(t, "closed") == "MEM_OFFLINE")
-            y.twin("remove_only_offline", y.And(ex, ejected))
-            return y.And(ejected, state != MEM_OFFLINE, y.Not(own))
         blk = y.g(t, "block")
-        y.violate("remove_only_offline", y.And(ex, y.at(blk, bad)), lambda: f"{y.g(t, 'label')}:eject",
-                  lambda: f"memory{self.world.blocks[blk].id} ejected while its state was "
-                          f"{STATE_TEXT.get(y.pre.b(blk, 'state'))}")
+        for _ in y.only(y.at(blk, lambda i: y.And(y.pre.b(i, "present"), y.Not(y.post.b(i, "present"))))):
+            y.twin("remove_only_offline", True)
+            state = y.at(blk, lambda i: y.pre.b(i, "state"))
+            own = y.And(state == MEM_GOING_OFFLINE, y.g(t, "closed") == "MEM_OFFLINE")
+            y.violate("remove_only_offline", y.And(state != MEM_OFFLINE, y.Not(own)),
+                      lambda: f"{y.g(t, 'label')}:eject",
+                      lambda: f"memory{self.world.blocks[blk].id} ejected while its state was "
+                              f"{STATE_TEXT.get(state)}")
 
-    def end(self, y: HistCtx, t: int, ex: Val) -> None:
+    def end(self, y: HistCtx, t: int) -> None:
         """The operation returned: its GOING_X closed, its chains complete, its callees that
         answered GOING_X got X or CANCEL_X; a failed write left the block as it was."""
         cause = lambda: f"{y.g(t, 'label')}:ret"  # noqa: E731
-        y.violate("notifier_protocol", y.And(ex, y.g(t, "open") != ""), cause,
+        y.violate("notifier_protocol", y.g(t, "open") != "", cause,
                   lambda: f"{y.g(t, 'open')} never closed")
-        y.violate("notifier_protocol", y.And(ex, y.g(t, "nev") != ""), cause,
+        y.violate("notifier_protocol", y.g(t, "nev") != "", cause,
                   lambda: f"{y.g(t, 'nev')} never closed")
-        self.chain_done(y, t, ex)
-        missing = y.Or(*[y.And(y.ghas(t, "okg", cb), y.Not(y.ghas(t, "clo", cb))) for cb in self.chain])
-        y.violate("notifier_protocol", y.And(ex, missing), cause,
+        self.chain_done(y, t)
+        y.violate("notifier_protocol", y.gdiff(t, "okg", "clo"), cause,
                   lambda: f"{', '.join(sorted(set(y.callees(t, 'okg')) - set(y.callees(t, 'clo'))))} "
                           f"got GOING but neither X nor CANCEL")
         ret = y.ret
-        failed = y.And(ex, y.g(t, "kind") == "write", ret < 0)
-        y.twin("rejected_write", y.And(failed, y.g(t, "calls")))
-        judged = y.And(failed, y.Not(y.g(t, "dist")))
-        blk = y.g(t, "block")
-        state = y.at(blk, lambda i: y.post.b(i, "state"))
-        moved = state != y.g(t, "pre")
-        y.violate("rejected_write", y.And(judged, moved), cause,
-                  lambda: f"a write failed with {ret} but the state went from "
-                          f"{STATE_TEXT.get(y.g(t, 'pre'))} to {STATE_TEXT.get(state)}")
-        otype_changed: Val = False
-        if self.profile.online_types:
-            otype_changed = y.at(blk, lambda i: y.post.b(i, "online_type")) != y.g(t, "preot")
-        y.violate("rejected_write",
-                  y.And(judged, y.Not(moved), ret == EINVAL_RET, y.Or(y.g(t, "calls"), otype_changed)),
-                  cause, lambda: "a write refused with -EINVAL "
-                                 f"{'sent events' if y.g(t, 'calls') else 'changed the block'}")
+        for _ in y.only(y.And(y.g(t, "kind") == "write", ret < 0)):
+            y.twin("rejected_write", y.g(t, "calls"))
+            for _ in y.only(y.Not(y.g(t, "dist"))):
+                blk = y.g(t, "block")
+                state = y.at(blk, lambda i: y.post.b(i, "state"))
+                moved = state != y.g(t, "pre")
+                y.violate("rejected_write", moved, cause,
+                          lambda: f"a write failed with {ret} but the state went from "
+                                  f"{STATE_TEXT.get(y.g(t, 'pre'))} to {STATE_TEXT.get(state)}")
+                otype_changed: Val = False
+                if self.profile.online_types:
+                    otype_changed = y.at(blk, lambda i: y.post.b(i, "online_type")) != y.g(t, "preot")
+                y.violate("rejected_write",
+                          y.And(y.Not(moved), ret == EINVAL_RET, y.Or(y.g(t, "calls"), otype_changed)),
+                          cause, lambda: "a write refused with -EINVAL "
+                                         f"{'sent events' if y.g(t, 'calls') else 'changed the block'}")
 
 
 __all__ = ["CLOSE", "GOING", "HISTORY_INVARIANTS", "HistCtx", "History", "IDLE_TRACK", "NOTE_FIELDS",

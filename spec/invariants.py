@@ -25,10 +25,12 @@ from spec.actions import (
 )
 from spec.config import World
 from spec.history import IDLE_TRACK, History, OpTrack
+from spec.invariants_sysfs import check_sysfs
 from spec.reader import MachineReader
 from spec.profiles import Profile
 from spec.state import KERNEL_ZONES, PAGES_ONLINE, PAGES_RESERVED, Machine
 from spec.sysfs import View
+from spec.violation import Violation
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,6 @@ INVARIANTS: tuple[Invariant, ...] = (
 BY_NAME = {inv.name: inv for inv in INVARIANTS}
 
 
-@dataclass(frozen=True)
-class Violation:
-    invariant: str
-    cause: str
-    message: str
-
-
 class MonitorState(NamedTuple):
     """One record per thread (spec.history.OpTrack), None where no operation is in flight."""
 
@@ -123,23 +118,49 @@ class MonitorState(NamedTuple):
 
 
 Result = tuple[MonitorState, list[Violation], set[str]]
+_ONCE = (None,)
+_INDEX = {f: k for k, f in enumerate(OpTrack._fields)}
+_IDLE_LIST = list(IDLE_TRACK)
 
 
 class Judge:
-    """The concrete monitor context of spec.history.HistCtx: one step's judgement."""
+    """The concrete monitor context of spec.history.HistCtx: one step's judgement. Each
+    thread's record is an OpTrack (IDLE_TRACK: none in flight), copied into a list on its first
+    write and frozen again by :meth:`done`."""
 
-    __slots__ = ("pre", "post", "t", "action", "calls", "ret", "read", "ops", "v", "twins",
-                 "chainset")
+    __slots__ = ("_pm", "_qm", "_pre", "_post", "t", "action", "calls", "ret", "read", "given",
+                 "cur", "dirty", "v", "twins", "chainset", "changed")
 
-    def __init__(self, ops: tuple[OpTrack | None, ...], pre: Machine, a: Action, obs: Observation,
-                 post: Machine, t: int | None, chainset: frozenset[str]) -> None:
-        self.ops = list(ops)
-        self.pre, self.post = MachineReader(pre), MachineReader(post)
+    def __init__(self, chainset: frozenset[str]) -> None:
+        self.chainset = chainset
+
+    def reset(self, ops: tuple[OpTrack | None, ...], pre: Machine, a: Action, obs: Observation,
+              post: Machine, t: int | None) -> "Judge":
+        """Judge a new step (one Judge serves every step of a Monitor)."""
+        self.given = ops
+        self.cur: list[Any] = [op or IDLE_TRACK for op in ops]
+        self.dirty = False
+        self._pm, self._qm = pre, post
+        self._pre: MachineReader | None = None
+        self._post: MachineReader | None = None
+        self.changed = pre.blocks is not post.blocks or pre.nodes is not post.nodes
         self.t, self.action, self.calls = t, a, obs.calls
         self.ret, self.read = obs.ret, obs.read
         self.v: list[Violation] = []
         self.twins: set[str] = set()
-        self.chainset = chainset
+        return self
+
+    @property
+    def pre(self) -> MachineReader:
+        if self._pre is None:
+            self._pre = MachineReader(self._pm)
+        return self._pre
+
+    @property
+    def post(self) -> MachineReader:
+        if self._post is None:
+            self._post = MachineReader(self._qm)
+        return self._post
 
     If = staticmethod(MachineReader.If)
     And = staticmethod(MachineReader.And)
@@ -150,6 +171,13 @@ class Judge:
     @staticmethod
     def at(i: int, fn: Callable[[int], Any]) -> Any:
         return fn(i)
+
+    @staticmethod
+    def only(c: Any) -> tuple[None, ...]:
+        return _ONCE if c else ()
+
+    def machine_changed(self) -> bool:
+        return self.changed
 
     @staticmethod
     def alloc(c: NotifierCall) -> bool:
@@ -164,22 +192,50 @@ class Judge:
         return c.status_change_nid_normal
 
     def g(self, u: int, f: str) -> Any:
-        op = self.ops[u]
-        return getattr(IDLE_TRACK if op is None else op, f)
+        return self.cur[u][_INDEX[f]]
 
     def gset(self, u: int, **kw: Any) -> None:
-        op = self.ops[u] or IDLE_TRACK
-        for k, v in kw.items():
-            if getattr(op, k) != v:
-                self.ops[u] = op._replace(**kw)
+        r = self.cur[u]
+        if type(r) is not list:
+            for k, v in kw.items():
+                if r[_INDEX[k]] != v:
+                    break
+            else:
                 return
+            r = self.cur[u] = list(r)
+            self.dirty = True
+        for k, v in kw.items():
+            r[_INDEX[k]] = v
+
+    def gclear(self, u: int) -> None:
+        if self.cur[u] is not IDLE_TRACK:
+            self.cur[u] = IDLE_TRACK
+            self.dirty = True
 
     def ghas(self, u: int, s: str, callee: str) -> bool:
-        return callee in self.g(u, s)
+        return callee in self.cur[u][_INDEX[s]]
+
+    def gdiff(self, u: int, s: str, r: str) -> bool:
+        rec = self.cur[u]
+        return not rec[_INDEX[s]] <= rec[_INDEX[r]]
 
     def gput(self, u: int, s: str, callee: str, v: Any) -> None:
-        if v and callee in self.chainset and callee not in self.g(u, s):
-            self.gset(u, **{s: self.g(u, s) | {callee}})
+        if v and callee in self.chainset:
+            have = self.cur[u][_INDEX[s]]
+            if callee not in have:
+                self.gset(u, **{s: have | {callee}})
+
+    def done(self) -> tuple[OpTrack | None, ...]:
+        """The records after the step (None: no operation in flight)."""
+        if not self.dirty:
+            return self.given
+        out: list[OpTrack | None] = []
+        for r in self.cur:
+            if type(r) is list:
+                out.append(None if r == _IDLE_LIST else OpTrack._make(r))
+            else:
+                out.append(None if r is IDLE_TRACK else r)
+        return tuple(out)
 
     def callees(self, u: int, s: str) -> list[str]:
         return sorted(self.g(u, s))
@@ -209,6 +265,7 @@ class Monitor:
         self._cache: dict[object, tuple[tuple[Violation, ...], frozenset[str]]] = {}
         self.history = History(world, profile, threads)
         self.chainset = frozenset(self.history.chain)
+        self.judge = Judge(self.chainset)
         self.tindex = {name: k for k, name in enumerate(threads)}
         self.slub = any(c.kind == "slub" for c in world.callbacks)
         self.mem_flag = self.history.mem_flag
@@ -227,29 +284,29 @@ class Monitor:
 
     def step(self, ms: MonitorState, pre: Machine, a: Action, obs: Observation, post: Machine,
              quiescent: bool, view: Callable[[], View]) -> Result:
-        y = Judge(ms.ops, pre, a, obs, post, self.tindex.get(obs.thread), self.chainset)  # type: ignore[arg-type]
+        y = self.judge.reset(ms.ops, pre, a, obs, post, self.tindex.get(obs.thread))  # type: ignore[arg-type]
         self.history.step(y)
         v, twins = y.v, y.twins
-        ops = tuple(None if op is None or op == IDLE_TRACK else op for op in y.ops)
+        ops = y.done()
         busy = frozenset(op.block for op in ops if op is not None)
-        self._cached(("always", post, busy), lambda vv, tt: self._always(post, busy, vv, tt), v, twins)
+        self._cached(("always", post, busy), self._always, post, busy, v, twins)
         if quiescent:
-            key = ("quiescent", post) if self.view_from_machine else None
-            self._cached(key, lambda vv, tt: self._quiescent(post, view(), vv, tt), v, twins)
-        return MonitorState(ops), v, twins
+            if self.view_from_machine:
+                self._cached(("quiescent", post), self._quiescent_of, post, view, v, twins)
+            else:
+                self._quiescent(post, view(), v, twins)
+        return (ms if ops is ms.ops else MonitorState(ops)), v, twins
 
     # --- state checks ---------------------------------------------------------------------
-    def _cached(self, key: object, fn: Callable[[list[Violation], set[str]], None],
-                v: list[Violation], twins: set[str]) -> None:
-        """State checks depend only on ``key``: compute them once per key."""
-        if key is None:
-            fn(v, twins)
-            return
+    def _cached(self, key: object, fn: Callable[[Any, Any, list[Violation], set[str]], None],
+                x: Any, z: Any, v: list[Violation], twins: set[str]) -> None:
+        """State checks ``fn(x, z, violations, twins)`` depend only on ``key``: computed once
+        per key."""
         hit = self._cache.get(key)
         if hit is None:
             vv: list[Violation] = []
             tt: set[str] = set()
-            fn(vv, tt)
+            fn(x, z, vv, tt)
             hit = self._cache[key] = (tuple(vv), frozenset(tt))
         v.extend(hit[0])
         twins.update(hit[1])
@@ -277,8 +334,11 @@ class Monitor:
             if live and n in m.slub_nodes and n not in self.boot_slub:
                 twins.add("slub_structures")
 
+    def _quiescent_of(self, m: Machine, view: Callable[[], View], v: list[Violation],
+                      twins: set[str]) -> None:
+        self._quiescent(m, view(), v, twins)
+
     def _quiescent(self, m: Machine, view: View, v: list[Violation], twins: set[str]) -> None:
-        from spec.invariants_sysfs import check_sysfs
         w = self.world
         for n, node in enumerate(m.nodes):
             pages = sum(w.ram_pages(s.id) for s, b in zip(w.blocks, m.blocks)

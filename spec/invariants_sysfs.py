@@ -9,15 +9,11 @@ functions); the expectations come from the world and the abstract machine.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from spec.config import World
 from spec.profiles import Profile
 from spec.state import PAGES_ONLINE, Machine
 from spec.sysfs import View
-
-if TYPE_CHECKING:
-    from spec.invariants import Violation
+from spec.violation import Violation
 
 
 def _dirs(view: View) -> dict[str, str]:
@@ -40,7 +36,6 @@ def _hex(view: View, path: str) -> int | None:
 
 def check_sysfs(w: World, p: Profile, m: Machine, view: View,
                 v: list["Violation"], twins: set[str]) -> None:
-    from spec.invariants import Violation
 
     dirs = _dirs(view)
     present = [(s, b) for s, b in zip(w.blocks, m.blocks) if b.present]
@@ -124,7 +119,6 @@ def _audit_view(w: World, p: Profile, view: View, v: list["Violation"]) -> None:
     already fail in this state, the mask finding is their consequence and is not reported
     twice. Every other finding is reported under its rule's invariant and cause."""
     from spec.audit import AUDIT_PROFILES, MASK_RULES, audit
-    from spec.invariants import Violation
 
     profile = AUDIT_PROFILES.get(p.name)
     if profile is None:

@@ -59,12 +59,12 @@ class Tx(MachineReader):
         m = s.machine
         self.m0 = m
         self.world, self.profile = sp.world, sp.profile
-        self.blocks = list(m.blocks)
-        self.nodes = list(m.nodes)
+        self.blocks = m.blocks  # copied into a list on the first write (so are nodes, locks, ops)
+        self.nodes = m.nodes
         self.slubs = m.slub_nodes
-        self.locks = dict(m.locks)
+        self.locks = m.locks
         self.inject = m.inject
-        self.ops = list(s.threads)
+        self.ops = s.threads
         self.t = thread
         self.tname = sp.threads[thread] if thread is not None else None
         self._op: Op | None = s.threads[thread] if thread is not None else None
@@ -101,6 +101,27 @@ class Tx(MachineReader):
         return 0
 
     # --- reads that see this step's writes ----------------------------------------------------
+    def lock_free(self, lock: str) -> bool:
+        locks = self.locks
+        if type(locks) is dict:
+            return lock not in locks
+        return all(name != lock for name, _ in locks)
+
+    def _blocks(self) -> list[Block]:
+        if type(self.blocks) is tuple:
+            self.blocks = list(self.blocks)
+        return self.blocks  # type: ignore[no-any-return]
+
+    def _nodes(self) -> list[Node]:
+        if type(self.nodes) is tuple:
+            self.nodes = list(self.nodes)
+        return self.nodes  # type: ignore[no-any-return]
+
+    def _locks(self) -> dict[str, str]:
+        if type(self.locks) is tuple:
+            self.locks = dict(self.locks)
+        return self.locks  # type: ignore[no-any-return]
+
     def idle(self, u: int) -> bool:
         return (self._op if u == self.t else self.ops[u]) is None
 
@@ -110,25 +131,27 @@ class Tx(MachineReader):
 
     # --- the machine ----------------------------------------------------------------------------
     def setb(self, i: int, **kw: Any) -> None:
-        self.blocks[i] = self.blocks[i]._replace(**kw)
+        blocks = self._blocks()
+        blocks[i] = blocks[i]._replace(**kw)
 
     def set_link(self, i: int, n: int, v: Any) -> None:
         b = self.blocks[i]
         if bool(v) != (n in b.links):
-            self.blocks[i] = b._replace(links=b.links | {n} if v else b.links - {n})
+            self._blocks()[i] = b._replace(links=b.links | {n} if v else b.links - {n})
 
     def set_backlink(self, i: int, n: int, v: Any) -> None:
         b = self.blocks[i]
         if bool(v) != (n in b.backlinks):
-            self.blocks[i] = b._replace(backlinks=b.backlinks | {n} if v else b.backlinks - {n})
+            self._blocks()[i] = b._replace(backlinks=b.backlinks | {n} if v else b.backlinks - {n})
 
     def setn(self, j: int, **kw: Any) -> None:
-        self.nodes[j] = self.nodes[j]._replace(**kw)
+        nodes = self._nodes()
+        nodes[j] = nodes[j]._replace(**kw)
 
     def set_flag(self, j: int, name: str, v: Any) -> None:
         node = self.nodes[j]
         if bool(v) != (name in node.flags):
-            self.nodes[j] = node._replace(flags=node.flags | {name} if v else node.flags - {name})
+            self._nodes()[j] = node._replace(flags=node.flags | {name} if v else node.flags - {name})
 
     def set_slub(self, j: int, v: Any) -> None:
         if bool(v) != (j in self.slubs):
@@ -152,6 +175,8 @@ class Tx(MachineReader):
             assert all(getattr(IDLE_OP, k) == v for k, v in kw.items()), (u, kw)
             return
         if any(getattr(op, k) != v for k, v in kw.items()):
+            if type(self.ops) is tuple:
+                self.ops = list(self.ops)
             self.ops[u] = op._replace(**kw)
 
     def finish(self, ret: Any = None) -> None:
@@ -167,12 +192,13 @@ class Tx(MachineReader):
         self.point = "wait:" + lock
 
     def take(self, lock: str) -> None:
-        self.locks[lock] = self.tname
+        self._locks()[lock] = self.tname  # type: ignore[assignment]
 
     def unlock(self, lock: str, nxt: str) -> None:
         """Release ``lock``; a release after which the operation only returns ends at ``ret``."""
-        assert self.locks.get(lock) == self.tname, (lock, self.locks)
-        del self.locks[lock]
+        locks = self._locks()
+        assert locks.get(lock) == self.tname, (lock, locks)
+        del locks[lock]
         if nxt == "ret":
             self.finish()
             return
@@ -201,19 +227,31 @@ class Tx(MachineReader):
 
     # --- the result -------------------------------------------------------------------------------
     def machine(self) -> Machine:
+        """The machine after the step (sharing the parts it did not change)."""
         m0 = self.m0
-        blocks: tuple[Block, ...] = tuple(self.blocks)
-        nodes: tuple[Node, ...] = tuple(self.nodes)
-        locks = tuple(sorted(self.locks.items()))
-        return Machine(m0.blocks if blocks == m0.blocks else blocks,
-                       m0.nodes if nodes == m0.nodes else nodes, self.slubs, m0.inject,
-                       m0.locks if locks == m0.locks else locks)
+        blocks, nodes, locks = self.blocks, self.nodes, self.locks
+        if type(blocks) is list:
+            blocks = tuple(blocks)
+            if blocks == m0.blocks:
+                blocks = m0.blocks
+        if type(nodes) is list:
+            nodes = tuple(nodes)
+            if nodes == m0.nodes:
+                nodes = m0.nodes
+        if type(locks) is dict:
+            locks = tuple(sorted(locks.items()))
+            if locks == m0.locks:
+                locks = m0.locks
+        return Machine(blocks, nodes, self.slubs, m0.inject, locks)
 
     def done(self) -> tuple[State, Observation]:
-        if self.t is not None:
-            self.ops[self.t] = self._op
+        ops = self.ops
+        t = self.t
+        if t is not None:
+            ops = ops[:t] + [self._op] + ops[t + 1:] if type(ops) is list else \
+                ops[:t] + (self._op,) + ops[t + 1:]
         obs = Observation(self.tname, self.point, tuple(self.calls), self.ret, self.read)
-        return State(self.machine(), tuple(self.ops)), obs
+        return State(self.machine(), tuple(ops)), obs
 
 
 class Spec:

@@ -25,7 +25,7 @@ class MachineReader:
         self.blocks: Any = m.blocks
         self.nodes: Any = m.nodes
         self.slubs = m.slub_nodes
-        self.locks: Any = dict(m.locks)
+        self.locks: Any = m.locks
         self.ops: Any = ops
 
     # --- values (plain Python) -------------------------------------------------------------
@@ -88,7 +88,7 @@ class MachineReader:
         return getattr(IDLE_OP if op is None else op, f)
 
     def lock_free(self, lock: str) -> bool:
-        return lock not in self.locks
+        return all(name != lock for name, _ in self.locks)
 
 
 __all__ = ["MachineReader"]

@@ -121,7 +121,10 @@ class State(NamedTuple):
 
     @property
     def quiescent(self) -> bool:
-        return all(t is None for t in self.threads)
+        for t in self.threads:
+            if t is not None:
+                return False
+        return True
 
 
 def thread_names(world: World) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ import z3
 
 from checker.smt.ghosts import GHOST_INVARIANTS
 from checker.smt.props import Props
+from checker.smt.symbolic import Timeout
 from checker.smt.system import System
 from checker.traces import Trace, TraceStep, replay
 from spec.errors import ActionError, MemhpError
@@ -32,10 +33,6 @@ from spec.errors import ActionError, MemhpError
 
 class InternalError(MemhpError):
     """The Z3 encoding and the spec disagree on a decoded trace (a defect of memhp-check)."""
-
-
-class Timeout(Exception):
-    pass
 
 
 @dataclass

@@ -73,7 +73,8 @@ def dump(L: Layout, cands: list[Projection], nstates: int) -> str:
 def load(path: Path, L: Layout, make: Callable[[Any], list[Projection]] = candidates
          ) -> tuple[list[Projection], int] | None:
     """The candidates of a certificate and the number of states they were read from; None
-    if its fingerprint is not this layout's (read from another world, profile or encoding).
+    if its fingerprint is not this layout's (read from another world, profile or encoding) or
+    its lemmas are not today's candidates.
     A file that is not a certificate raises :class:`CertificateError`."""
     try:
         doc: Any = json.loads(path.read_text())
@@ -88,9 +89,9 @@ def load(path: Path, L: Layout, make: Callable[[Any], list[Projection]] = candid
     out = []
     try:
         for lem in doc["lemmas"]:
-            c = want[lem["name"]]
-            if lem["keys"] != c.keys:
-                raise KeyError(lem["name"])
+            c = want.get(lem["name"])
+            if c is None or lem["keys"] != c.keys:
+                return None  # written for other candidates: stale, not malformed
             nodes = {int(nid): (int(d), tuple((v, int(ch)) for v, ch in edges))
                      for nid, d, edges in lem["nodes"]}
             for nid, (d, edges) in nodes.items():

@@ -28,10 +28,12 @@ from pathlib import Path
 
 from checker.results import InvariantResult
 from checker.smt import certificate, ghost_proof
-from checker.smt.bmc import Checker, Outcome, Timeout
+from checker.smt.bmc import Checker, Outcome
+from checker.smt.encoding import Layout
 from checker.smt.ghosts import GHOST_INVARIANTS, GhostSystem
 from checker.smt.lemmas import STATE_BUDGET, Projection, conjunction, houdini, mine
 from checker.smt.props import Props
+from checker.smt.symbolic import Timeout
 from checker.smt.system import System
 from spec.config import World
 from spec.invariants import BY_NAME
@@ -78,7 +80,14 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     stale, and the candidates are then mined afresh. BMC runs first, to ``bmc_depth``
     transitions (default k - 1, the base case k-induction needs)."""
     deadline = time.monotonic() + timeout
-    sy = System(world, profile, steps)
+    ghosts = list(GHOST_INVARIANTS)
+    try:
+        sy = System(world, profile, steps, deadline)
+    except Timeout:  # no verdict at all: every invariant is unknown
+        msg = f"the timeout ({timeout:g} s for the run) struck while the relation was built"
+        names = Props(Layout(world, profile, steps)).names() + ghosts
+        return ([InvariantResult(n, BY_NAME[n].seed_section, "smt", "unknown", 0, None, msg, "")
+                 for n in names], [f"smt: {msg}"])
     mine_fresh = mine_fresh or steps is not Steps  # a mutant's own states
     ch = Checker(sy, deadline)
     props = Props(sy.L)
@@ -128,9 +137,8 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
         for n in todo:
             out[n] = Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"
                              + (f"; at a smaller k, {out[n].message}" if n in out else ""))
-    ghosts = list(GHOST_INVARIANTS)
     try:  # last: the larger system must not take the deadline from the verdicts above
-        g_out, g_clean, g_notes = ghost_proof.prove(GhostSystem(world, profile, steps), deadline,
+        g_out, g_clean, g_notes = ghost_proof.prove(GhostSystem(world, profile, steps, deadline), deadline,
                                                     ghosts, k, max(k - 1, bmc_depth or 0), proved, budget,
                                                     mine_fresh)
         out.update(g_out)

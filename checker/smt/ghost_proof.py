@@ -39,14 +39,15 @@ from typing import Any
 import z3
 
 from checker.smt import certificate
-from checker.smt.bmc import Checker, InternalError, Outcome, Timeout
+from checker.smt.bmc import Checker, InternalError, Outcome
+from checker.smt.symbolic import Timeout
 from checker.smt.ghosts import GhostLayout, GhostSystem
 from checker.smt.lemmas import Projection, Terms, houdini
 from spec.invariants import Monitor
 
 Frame = dict[str, Any]
 CONTROL = ("kind", "block", "req", "via", "otype", "pc", "next", "event", "cb", "chain_ret", "lock",
-           "stale")
+           "stale", "a2")
 
 
 def candidates(L: GhostLayout) -> list[Projection]:

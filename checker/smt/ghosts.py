@@ -26,13 +26,13 @@ interpretation).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import z3
 
 from checker.smt.encoding import EVENTS, OTYPES, STATES, Layout
 from checker.smt.paths import Path, Val
-from checker.smt.symbolic import And, Enum, FrameReader, If, Not, Or, SymbolicError, at
+from checker.smt.symbolic import And, Enum, FrameReader, If, Not, Or, SymbolicError, at, past
 from checker.smt.system import System
 from spec.actions import MEM_GOING_OFFLINE, MEM_OFFLINE, MEM_ONLINE, STATE_TEXT
 from spec.config import World
@@ -123,6 +123,7 @@ class GhostCtx:
             self.read = Enum({STATE_TEXT[k] + "\n": st == k
                               for k in (MEM_ONLINE, MEM_OFFLINE, MEM_GOING_OFFLINE)})
         self.cur: dict[str, Val] = {n: X[n] for n in L.names if n.startswith("g")}
+        self.guards: list[Val] = []
         self.derived: dict[str, Val] = {}
         self.bad: dict[str, list[Val]] = {n: [] for n in GHOST_INVARIANTS}
 
@@ -134,6 +135,22 @@ class GhostCtx:
 
     def at(self, i: Val, fn: Callable[[int], Val]) -> Val:
         return at(i, fn, self.L.nblocks)
+
+    @staticmethod
+    def machine_changed() -> Val:
+        return True
+
+    def only(self, c: Val) -> Iterator[None]:
+        if c is False:
+            return
+        self.guards.append(c)
+        try:
+            yield None
+        finally:
+            self.guards.pop()
+
+    def _guard(self) -> Val:
+        return And(*self.guards)
 
     @staticmethod
     def alloc(c: Any) -> Val:
@@ -163,31 +180,41 @@ class GhostCtx:
         return Enum.field(v, dom) if isinstance(v, z3.ExprRef) else dom[v]
 
     def gset(self, u: int, **kw: Val) -> None:
+        guard = self._guard()
         for f, v in kw.items():
             if f in NOTE_FIELDS:
                 continue
             if f in DERIVED:
-                self.derived[f"t{u}.{DERIVED[f]}"] = v
+                name = f"t{u}.{DERIVED[f]}"
+                self.derived[name] = If(guard, v, self.g(u, f))
                 continue
             if f in SETS:
                 for c, cb in enumerate(self.L.chain):
-                    self.cur[f"g{u}.{f}{c}"] = cb in v
+                    name = f"g{u}.{f}{c}"
+                    self.cur[name] = If(guard, cb in v, self.cur[name])
                 continue
             name = f"g{u}.{f}"
             dom = self.L.enums.get(name)
             if dom is not None:
                 v = v.code(dom, name) if isinstance(v, Enum) else dom.index(v)
-            self.cur[name] = v
+            self.cur[name] = If(guard, v, self.cur[name])
+
+    def gclear(self, u: int) -> None:
+        self.gset(u, **IDLE_TRACK._asdict())
 
     def ghas(self, u: int, s: str, callee: str) -> Val:
         if callee not in self.L.chain:
             return False
         return self.cur[f"g{u}.{s}{self.L.chain.index(callee)}"]
 
+    def gdiff(self, u: int, s: str, r: str) -> Val:
+        return Or(False, *[And(self.cur[f"g{u}.{s}{c}"], Not(self.cur[f"g{u}.{r}{c}"]))
+                           for c in range(len(self.L.chain))])
+
     def gput(self, u: int, s: str, callee: str, v: Val) -> None:
         if callee in self.L.chain:
             name = f"g{u}.{s}{self.L.chain.index(callee)}"
-            self.cur[name] = Or(self.cur[name], v)
+            self.cur[name] = Or(self.cur[name], And(self._guard(), v))
 
     @staticmethod
     def callees(u: int, s: str) -> list[str]:
@@ -196,7 +223,7 @@ class GhostCtx:
     def violate(self, invariant: str, cond: Val, cause: Callable[[], str],
                 message: Callable[[], str]) -> None:
         if invariant in self.bad:
-            self.bad[invariant].append(cond)
+            self.bad[invariant].append(And(self._guard(), cond))
 
     @staticmethod
     def twin(name: str, cond: Val) -> None:
@@ -240,6 +267,7 @@ class GhostSystem(System):
         out = []
         self.path_bad: list[dict[str, Val]] = []
         for path in super()._paths():
+            past(self.deadline)
             y = GhostCtx(self.L, self.X, path)
             self.L.history.step(y)
             y.check_derived()

@@ -22,6 +22,7 @@ return value of an operation that returns.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any, Callable, Iterable
 
@@ -363,8 +364,20 @@ def _control(L: Layout, t: int, path: Path, pre: dict[str, int]) -> tuple[tuple[
     return tuple(out)
 
 
-def enumerate_paths(L: Layout, steps: Steps, frame: dict[str, z3.ExprRef]) -> list[Path]:
-    """Every path of the relation (module docstring), in a fixed order."""
+class Timeout(Exception):
+    """The run's deadline passed (building the relation or solving)."""
+
+
+def past(deadline: float | None) -> None:
+    """Raise Timeout once ``deadline`` (time.monotonic()) has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise Timeout
+
+
+def enumerate_paths(L: Layout, steps: Steps, frame: dict[str, z3.ExprRef],
+                    deadline: float | None = None) -> list[Path]:
+    """Every path of the relation (module docstring), in a fixed order; Timeout once
+    ``deadline`` passes."""
     out: list[Path] = []
     idle = {t: L.idle_op(t) for t in range(len(L.threads))}
     found: dict[int, list[tuple[tuple[str, int], ...]]] = {t: [] for t in idle}
@@ -389,6 +402,7 @@ def enumerate_paths(L: Layout, steps: Steps, frame: dict[str, z3.ExprRef]) -> li
                     x.require(requirement(x, req))
                 steps.start(x, a)
                 return a
+            past(deadline)
             paths = all_paths(frame, start)
             if g.thread is None:
                 out.extend(paths)
@@ -396,6 +410,7 @@ def enumerate_paths(L: Layout, steps: Steps, frame: dict[str, z3.ExprRef]) -> li
                 note(g.thread, paths, idle[g.thread])
     while todo:
         t, ctl = todo.popleft()
+        past(deadline)
 
         def advance(run: Run, t: int = t, ctl: tuple[tuple[str, int], ...] = ctl) -> Action:
             for name, code in ctl:
@@ -413,5 +428,5 @@ def enumerate_paths(L: Layout, steps: Steps, frame: dict[str, z3.ExprRef]) -> li
     return out
 
 
-__all__ = ["And", "Enum", "FrameReader", "If", "Not", "Or", "SymCtx", "SymbolicError", "at",
-           "enumerate_paths"]
+__all__ = ["And", "Enum", "FrameReader", "If", "Not", "Or", "SymCtx", "SymbolicError", "Timeout", "at",
+           "enumerate_paths", "past"]

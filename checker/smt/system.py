@@ -18,7 +18,7 @@ import z3
 
 from checker.smt.encoding import Layout
 from checker.smt.paths import Path
-from checker.smt.symbolic import enumerate_paths
+from checker.smt.symbolic import enumerate_paths, past
 from spec.actions import Action
 from spec.config import World
 from spec.profiles import Profile
@@ -30,12 +30,15 @@ SEL_BITS = 16  # the path selector: a bit-vector (an int with many excluded valu
 
 
 class System:
-    def __init__(self, world: World, profile: Profile, steps: type[Steps] = Steps) -> None:
+    def __init__(self, world: World, profile: Profile, steps: type[Steps] = Steps,
+                 deadline: float | None = None) -> None:
         """``steps``: the definition of the steps (spec.steps.Steps, or a spec mutant: a
         subclass that redefines some of them); the spec that decoded traces replay through
-        runs the same class."""
+        runs the same class. ``deadline`` (time.monotonic()): building the relation past it
+        raises checker.smt.symbolic.Timeout."""
         self.world, self.profile = world, profile
         self.steps = steps
+        self.deadline = deadline
         self.L = self._layout(world, profile)
         self.X = self.L.fresh("x")
         self.Y = self.L.fresh("y")
@@ -49,13 +52,14 @@ class System:
         return Layout(world, profile, self.steps)
 
     def _paths(self) -> list[Path]:
-        return enumerate_paths(self.L, self.steps(self.world, self.profile), self.X)
+        return enumerate_paths(self.L, self.steps(self.world, self.profile), self.X, self.deadline)
 
     def _relation(self) -> z3.BoolRef:
         sel, X, Y = self.sel, self.X, self.Y
         parts: list[Any] = [z3.ULT(sel, len(self.paths))]
         writers: dict[str, list[tuple[int, Any]]] = {}
         for p, path in enumerate(self.paths):
+            past(self.deadline)
             if path.guard:
                 parts.append(z3.Implies(sel == p, z3.And(path.guard)))
             for name, v in path.upd.items():
