@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from checker.commands.common import world_of
 from checker.results import EXIT_OK
 from spec.errors import MemhpError
 
@@ -73,7 +74,6 @@ def run(args: Any) -> int:
 
 
 def _aiger(args: Any) -> int:
-    from checker.cli import _world
     from checker.smt.aiger import export
     from checker.smt.props import Props
     from checker.smt.system import System
@@ -81,7 +81,7 @@ def _aiger(args: Any) -> int:
 
     if not args.output:
         raise ExportError("memhp export aiger: give -o FILE (the circuit is binary AIGER)")
-    w = _world(args)
+    w = world_of(args)
     profile = get_profile(w.profile)
     sy = System(w, profile)
     known = Props(sy.L).names()

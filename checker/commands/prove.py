@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from checker.commands.common import world_of
 from checker.results import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
@@ -79,7 +80,6 @@ def _save_lemmas(w: Any, profile: Any, path: Any) -> Any:
 
 
 def run(args: Any) -> int:
-    from checker.cli import _world
 
     if args.k < 1:
         raise ProveUsageError(f"--k {args.k}: k must be at least 1")
@@ -87,18 +87,16 @@ def run(args: Any) -> int:
         raise ProveUsageError(f"--bmc-depth {args.bmc_depth}: must be 0 or more")
     if not args.timeout > 0:
         raise ProveUsageError(f"--timeout {args.timeout}: must be a positive number of seconds")
-    w = _world(args)
+    w = world_of(args)
     from spec.profiles import get_profile
 
     profile = get_profile(w.profile)
     notes: list[str] = []
     if args.parametric:
-        try:
-            from checker.smt.parametric import prove_all, supports  # type: ignore[attr-defined]
-        except ImportError:
-            raise ProveUsageError("--parametric: the parametric model is not installed "
-                                  "(checker.smt.parametric.prove_all is missing)") from None
-        unsupported = supports(profile)
+        from checker.engines import refusal
+        from checker.smt.parametric import prove_all
+
+        unsupported = refusal("parametric", w, profile)
         if unsupported is not None:
             raise ProveUsageError(f"--parametric: {unsupported}")
         results = list(prove_all(profile, args.timeout, args.bmc_depth or 0))

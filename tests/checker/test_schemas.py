@@ -13,7 +13,8 @@ import jsonschema
 import pytest
 
 from checker.baseline import to_baseline
-from checker.cli import main, run_verify
+from checker.cli import main
+from checker.commands.verify import run_verify
 from checker.explore import explore
 from checker.model import SpecModel
 from checker.schemas import NAMES, SchemaError, errors, load_schema, validate

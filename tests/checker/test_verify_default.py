@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from checker.baseline import compare, load_baseline
-from checker.cli import run_verify
+from checker.commands.verify import run_verify
 from checker.model import MirrorModel, SpecModel
 from checker.traces import Trace, replay
 from spec.worlds import builtin_world

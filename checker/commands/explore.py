@@ -1,0 +1,94 @@
+"""``memhp explore``: explicit-state exploration of the spec, the kernel mirror or a patched
+mirror (or a spin-bench world); shortest counterexamples, optionally the state graph."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker.commands.common import UsageError, findings_of, print_summary, world_of
+from checker.model import Model
+from checker.progress import finish, for_command
+from checker.results import EXIT_OK, EXIT_VIOLATION, RunResult
+
+
+def register(sub: Any, common: Any) -> None:
+    e = sub.add_parser("explore", help="explicit-state exploration; shortest counterexamples")
+    common(e)
+    e.add_argument("--max-depth", type=int, default=None)
+    e.add_argument("--impl", help="explore a patched kernel mirror (.py file or dotted module), or 'mirror' for the base one")
+    e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
+    e.add_argument("--graph", help="also write the state graph of a small world: FILE.dot, .svg, "
+                   ".png or .graphml")
+    e.add_argument("--graph-limit", type=int, default=None,
+                   help="the most states --graph draws (default 5000)")
+    e.add_argument("--from-snapshot", metavar="FILE",
+                   help="start from the machine a snapshot (memhp snapshot) shows, instead of --world")
+    e.add_argument("--no-symmetry", action="store_true",
+                   help="explore every state, not one per symmetry orbit (spin-bench worlds)")
+    e.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from pathlib import Path
+
+    from checker.bench.world import is_bench_name
+    from checker.explore import explore, verdicts
+    from checker.model import MirrorModel, SpecModel, load_impl
+
+    if is_bench_name(args.world or ""):
+        from checker.bench.run import run_explore
+
+        return run_explore(args, for_command(args.json))
+    if args.from_snapshot:
+        from checker.audit.world import world_from_snapshot
+
+        w = world_from_snapshot(args.from_snapshot, args.profile)
+    else:
+        w = world_of(args)
+    if not args.impl:
+        model: Model = SpecModel(w)
+    else:
+        model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
+    if args.graph:
+        _graph(model, args)
+    progress = for_command(args.json)
+    try:
+        res = explore(model, max_depth=args.max_depth, progress=progress)
+    finally:
+        finish(progress)
+    r = RunResult("explore", w.profile, w.name)
+    r.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
+    r.timings["explore"] = res.seconds
+    r.invariants = verdicts(model, res, args.max_depth)
+    r.findings = findings_of(w, model, res)
+    r.exit = EXIT_VIOLATION if res.hits else EXIT_OK
+    if args.traces:
+        d = Path(args.traces)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            for f in r.findings:
+                f.trace.save(d / f"{f.invariant}--{f.cause.replace(':', '_')}.json")
+        except OSError as e:
+            raise UsageError(f"{d}: cannot write the traces ({e.strerror})") from None
+    if args.json:
+        print(json.dumps(r.to_json(), indent=1))
+    else:
+        print_summary(r)
+    return r.exit
+
+
+def _graph(model: Model, args: Any) -> None:
+    """--graph: the state graph, built before the exploration so that a world too big for a
+    picture is refused at once, and written whole or not at all."""
+    from pathlib import Path
+
+    from checker import stategraph
+
+    if Path(args.graph).suffix.lower() not in stategraph.SUFFIXES:
+        raise UsageError(f"{args.graph}: --graph writes {', '.join(stategraph.SUFFIXES)}")
+    g = stategraph.build(model, args.graph_limit or stategraph.DEFAULT_LIMIT, args.max_depth)
+    how = stategraph.write(g, args.graph)
+    if not args.json:
+        print(f"state graph: {g.number_of_nodes():,} states, {g.number_of_edges():,} edges, "
+              f"{len(stategraph.components(g))} strongly connected components -> {args.graph} ({how})")

@@ -1,0 +1,45 @@
+"""``memhp replay``: replay a trace through the spec or a (patched) kernel mirror."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker.commands.common import UsageError
+from checker.model import Model
+from checker.results import EXIT_OK, EXIT_VIOLATION
+from spec.profiles import PROFILES
+
+
+def register(sub: Any, common: Any) -> None:
+    r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
+    r.add_argument("file")
+    r.add_argument("--profile", choices=sorted(PROFILES))
+    r.add_argument("--impl", help="replay through this patched kernel mirror (or 'mirror' for the base one)")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from checker.formats import load
+    from checker.model import MirrorModel, SpecModel, load_impl
+    from checker.traces import replay
+
+    trace = load(args.file)
+    if (args.profile or trace.profile) not in PROFILES:
+        raise UsageError(f"{args.file}: unknown profile {trace.profile!r} (expected one of {', '.join(PROFILES)})")
+    w = trace.world.with_profile(args.profile or trace.profile)
+    if args.impl:
+        model: Model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
+    else:
+        model = SpecModel(w)
+    rr = replay(trace, model)
+    out = {"schema": "memhp-replay/1", "file": args.file, "model": model.name, "ok": rr.ok,
+           "steps": rr.steps, "of": len(trace), "divergence": rr.divergence}
+    if args.json:
+        print(json.dumps(out, indent=1))
+    elif rr.ok:
+        print(f"{args.file}: replays through {model.name}: {rr.steps} steps, every observation as recorded")
+    else:
+        print(f"{args.file}: diverges on {model.name} after {rr.steps} steps: {rr.divergence}")
+    return EXIT_OK if rr.ok else EXIT_VIOLATION
