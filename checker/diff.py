@@ -39,7 +39,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Hashable
 
-from checker.review.compare import _gen, _show, compare_runs, iter_aspects, op_label, tag
+from checker.model import Model
+from checker.review.compare import Difference, compare_runs, generic, iter_aspects, op_label, show, tag
 from checker.review.runs import OpRun, replay_ops, run_ops, start_actions
 from checker.traces import Trace, TraceStep
 from spec.actions import Action
@@ -50,41 +51,6 @@ __all__ = ["ASPECTS", "DEFAULT_DEPTH", "Difference", "DiffResult", "OpRun", "dif
 
 ASPECTS = ("boot", "alphabet", "outcome", "ret", "events", "order", "args", "allocatable",
            "callback_ret", "node_state", "sysfs")
-
-
-@dataclass
-class Difference:
-    aspect: str
-    key: tuple[Any, ...]
-    summary: str  # one line a reviewer reads
-    a: str  # what A shows
-    b: str  # what B shows
-    #: the trace, in operations: (start action, A's choices, B's choices)
-    ops: list[tuple[Action, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
-    step: int = 0  # the operation (1-based) where this aspect differs; 0: at boot
-    where: list[str] = field(default_factory=list)  # other operations showing the same
-    trace_a: Trace | None = None
-    trace_b: Trace | None = None
-    tags: list[str] = field(default_factory=list)  # documented changes (facts.md section 7)
-    #: the same aspect and operation with other values (from other choices or states): (a, b)
-    variants: list[tuple[str, str]] = field(default_factory=list)
-    #: the step (1-based) of trace_a and of trace_b where the two first show something different
-    #: to userspace or a callback (a call, its arguments, a return value); the operation's last
-    #: step where only node states or sysfs differ; 0 at boot
-    part_a: int = 0
-    part_b: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "aspect": self.aspect, "summary": self.summary, "a": self.a, "b": self.b,
-            "step": self.step, "part_a": self.part_a, "part_b": self.part_b,
-            "tags": self.tags, "also": self.where[:20],
-            "variants": [{"a": x, "b": y} for x, y in self.variants],
-            "ops": [{"action": a.to_json(), "choices_a": list(ca), "choices_b": list(cb)}
-                    for a, ca, cb in self.ops],
-            "trace_a": self.trace_a.to_json() if self.trace_a is not None else None,
-            "trace_b": self.trace_b.to_json() if self.trace_b is not None else None,
-        }
 
 
 @dataclass
@@ -119,7 +85,7 @@ class DiffResult:
 # --- the product exploration ---------------------------------------------------------------
 
 class _Memo:
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Model) -> None:
         self.model = model
         self.cache: dict[Hashable, dict[Action, list[OpRun]]] = {}
         self.runs = 0
@@ -149,12 +115,12 @@ class _Judge:
     """The invariant Monitor over whole operations: between two operations every thread is
     idle, so the monitor's state is empty and each run can be judged on its own."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Model) -> None:
         from spec.invariants import Monitor
 
         self.model = model
         self.monitor = Monitor(model.world, model.profile, model.threads,
-                               getattr(model, "view_from_machine", False))
+                               model.view_from_machine)
         s0 = model.initial()[0]
         self.ms0, _, _ = self.monitor.initial(model.machine(s0), model.view(s0))
         self.found: dict[tuple[str, str], tuple[str, Trace]] = {}
@@ -349,7 +315,7 @@ def _path(parent: dict[Hashable, Any], key: Hashable) -> list[tuple[OpRun, OpRun
     return out
 
 
-def _trace(model: Any, runs: list[OpRun]) -> Trace:
+def _trace(model: Model, runs: list[OpRun]) -> Trace:
     steps = [TraceStep(a, o) for r in runs for a, o in r.steps]
     return Trace(model.profile.name, model.world, steps)
 
@@ -363,8 +329,8 @@ def _boot(ma: Any, mb: Any, sa: Any, sb: Any, found: dict[tuple[Any, ...], Diffe
             found[("boot", "node", n)] = Difference("boot", ("boot", "node", n),
                                                     f"node{n} as booted", fa, fb)
     va, vb = ma.view(sa), mb.view(sb)
-    kinds_a = {_gen(p) for p in va}
-    kinds_b = {_gen(p) for p in vb}
+    kinds_a = {generic(p) for p in va}
+    kinds_b = {generic(p) for p in vb}
     for g in sorted(kinds_a ^ kinds_b):
         side = "A" if g in kinds_a else "B"
         found[("boot", "file", g)] = Difference("boot", ("boot", "file", g), f"{g} exists only in {side}",
@@ -372,10 +338,10 @@ def _boot(ma: Any, mb: Any, sa: Any, sb: Any, found: dict[tuple[Any, ...], Diffe
                                                 "present" if side == "B" else "absent")
     for p in sorted(set(va) & set(vb)):
         if va[p] != vb[p]:
-            g = _gen(p)
+            g = generic(p)
             if ("boot", "value", g) not in found:
                 found[("boot", "value", g)] = Difference("boot", ("boot", "value", g),
                                                          f"{g} reads differently at boot",
-                                                         _show(va[p]), _show(vb[p]))
+                                                         show(va[p]), show(vb[p]))
 
 

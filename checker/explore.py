@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Protocol
 
+from checker.model import Model
 from checker.results import InvariantResult
 from checker.traces import Trace, TraceStep, node_changes
 from spec.actions import Action, Observation
@@ -54,7 +55,7 @@ class ExploreResult:
         return {inv for inv, _ in self.hits} | {inv for inv, _ in self.traces}
 
 
-def applicable(model: Any) -> list[str]:
+def applicable(model: Model) -> list[str]:
     names = [inv.name for inv in INVARIANTS]
     if not model.profile.end_phys_index:
         names.remove("sysfs_end_phys_index")
@@ -63,18 +64,18 @@ def applicable(model: Any) -> list[str]:
     return names
 
 
-def explore(model: Any, max_depth: int | None = None, stop_on: set[str] | None = None,
+def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: set[str] | None = None,
             progress: Callable[[int, int, int, float], None] | None = None,
             max_states: int | None = None, symmetry: bool = True) -> ExploreResult:
     """Breadth-first search of ``model``. ``stop_on``: stop once one of these invariants is
     violated (the result is then not complete). ``symmetry`` applies to models that offer a
     symmetry reduction (packed models); the others are explored in full."""
-    if hasattr(model, "expand"):
-        return explore_packed(model, max_depth, stop_on, progress, max_states, symmetry)
+    if model.packed:
+        return explore_packed(model, max_depth, stop_on, progress, max_states, symmetry)  # type: ignore[arg-type]
     t0 = time.monotonic()
     res = ExploreResult()
     monitor = Monitor(model.world, model.profile, model.threads,
-                      getattr(model, "view_from_machine", False))
+                      model.view_from_machine)
     parent: dict[Hashable, tuple[Hashable | None, Action | None, Observation | None, Any]] = {}
     queue: deque[tuple[Hashable, Any, Any, int]] = deque()
 
@@ -144,7 +145,7 @@ def explore(model: Any, max_depth: int | None = None, stop_on: set[str] | None =
     return res
 
 
-def _trace(model: Any, parent: dict[Hashable, Any], hit: Hit) -> Trace:
+def _trace(model: Model, parent: dict[Hashable, Any], hit: Hit) -> Trace:
     """The path from the initial state to ``hit.key``, then the violating transition."""
     steps: list[TraceStep] = []
     key = hit.key
@@ -165,11 +166,11 @@ def _notes(pre: Any, post: Any) -> dict[str, Any]:
     return {"node_changes": changes} if changes else {}
 
 
-def verdicts(model: Any, res: ExploreResult, max_depth: int | None) -> list[InvariantResult]:
+def verdicts(model: Model | PackedModel, res: ExploreResult, max_depth: int | None) -> list[InvariantResult]:
     """One InvariantResult per applicable invariant, with its shortest trace if violated."""
     out = []
     bound: str | int = "complete" if res.complete else (max_depth if max_depth is not None else res.depth)
-    if hasattr(model, "expand"):
+    if model.packed:
         return _packed_verdicts(model, res, bound)
     for name in applicable(model):
         inv = next(i for i in INVARIANTS if i.name == name)
@@ -196,6 +197,7 @@ class PackedModel(Protocol):
     into states that only exist past the broken check)."""
 
     invariants: tuple[tuple[str, str], ...]
+    packed: bool  # True
 
     def initial_keys(self) -> list[int]: ...
 

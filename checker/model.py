@@ -3,6 +3,9 @@
 A Model is initial states, successors (action, next state, observation), a replaying ``step``,
 and read-outs for the invariants: the abstract :class:`spec.state.Machine`, the sysfs view, and
 whether the state is quiescent. ``key`` is what the explorer deduplicates on.
+``start_actions`` and ``thread_steps`` split the successors by kind (the operations that can
+start; one thread's next step, once per choice it offers): what running one operation to its end
+(checker.review.runs, memhp diff and review) needs, with the choices as data.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ class Model(Protocol):
     world: World
     profile: Profile
     name: str
+    threads: tuple[str, ...]
+    #: False: states are objects the explorer stores itself (checker.explore.PackedModel is
+    #: the other kind: integer-coded states with a symmetry reduction)
+    packed: bool
+    #: the sysfs view is a function of the Machine (the Monitor then checks it once per machine)
+    view_from_machine: bool
 
     def initial(self) -> list[Any]: ...
 
@@ -35,12 +44,18 @@ class Model(Protocol):
 
     def key(self, state: Any) -> Hashable: ...
 
+    def start_actions(self, state: Any) -> list[Action]: ...
+
+    def thread_steps(self, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]: ...
+
 
 _COUNT = Op._fields.index("count")
 
 
 class SpecModel:
     """The spec of ``profile`` (default: the world's) on ``world``: states are spec States."""
+
+    packed = False
 
     def __init__(self, world: World, profile: Profile | None = None, steps: Any = None) -> None:
         """``steps``: the definition of the steps (default spec.steps.Steps; a spec mutant is
@@ -65,6 +80,16 @@ class SpecModel:
     def step(self, state: Any, action: Action) -> tuple[Any, Observation]:
         return self.spec.step(state, action)
 
+    def start_actions(self, state: Any) -> list[Action]:
+        return self.spec.start_actions(state)
+
+    def thread_steps(self, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
+        """``thread``'s next step, once per choice it takes (spec.model.Spec.choices)."""
+        opts = self.spec.choices(state, thread)
+        acts = [Action("step", thread=thread)] if opts is None else \
+            [Action("step", thread=thread, choice=c) for c in opts]
+        return [(a, *self.spec.step(state, a)) for a in acts]
+
     def machine(self, state: Any) -> Machine:
         return state.machine  # type: ignore[no-any-return]
 
@@ -80,9 +105,10 @@ class SpecModel:
         """States that differ only in the byte counts that writes in flight will return are
         explored once: the count shows only in the final ``ret``, and no invariant reads it."""
         threads = state.threads
-        if any(op is not None and op.count for op in threads):
-            return (state.machine, tuple(op if op is None or not op.count else
-                                         op[:_COUNT] + (0,) + op[_COUNT + 1:] for op in threads))
+        for op in threads:
+            if op is not None and op.count:
+                return (state.machine, tuple(o if o is None or not o.count else
+                                             o[:_COUNT] + (0,) + o[_COUNT + 1:] for o in threads))
         return state  # type: ignore[no-any-return]
 
 
@@ -108,6 +134,9 @@ class MirrorModel:
     Each state is rebuilt by replaying its path on a freshly booted mirror; two states are the
     same when their abstraction and every thread's in-flight history agree.
     """
+
+    packed = False
+    view_from_machine = False
 
     def __init__(self, world: World, impl: Any = None, profile: Profile | None = None) -> None:
         from spec.profiles import get_profile
@@ -170,6 +199,20 @@ class MirrorModel:
         k = self._replay(state.path)
         obs = k.apply(action)
         return self._state(k, state, action, obs), obs
+
+    def start_actions(self, state: Any) -> list[Action]:
+        return self._replay(state.path).start_actions()  # type: ignore[no-any-return]
+
+    def thread_steps(self, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
+        """``thread``'s next step, once per choice the mirror offered at it."""
+        k = self._replay(state.path)
+        obs = k.apply(Action("step", thread=thread), first_choice=True)
+        a = Action("step", thread=thread, choice=k.last_choice)
+        out = [(a, self._state(k, state, a, obs), obs)]
+        for c in (k.last_options or ())[1:]:
+            a2 = Action("step", thread=thread, choice=c)
+            out.append((a2, *self.step(state, a2)))
+        return out
 
     def machine(self, state: Any) -> Machine:
         return state.machine  # type: ignore[no-any-return]

@@ -31,7 +31,7 @@ Budgets (Hypothesis settings profiles, registered as ``memhp-dev``, ``memhp-ci``
 ``dev`` and ``ci`` are derandomized unless a seed is given.
 
 >>> from spec.worlds import builtin_world
->>> r = run_stateful(builtin_world("default"), profile="dev", expected=KNOWN)  # doctest: +SKIP
+>>> r = run_stateful(builtin_world("default"), budget="dev", expected=KNOWN)  # doctest: +SKIP
 >>> r.verdict, r.bound                                                        # doctest: +SKIP
 ('sampled', '20x20')
 
@@ -62,7 +62,7 @@ from spec.state import Machine, State
 from spec.sysfs import View, render
 
 __all__ = [
-    "PROFILES", "InvariantFailure", "Lockstep", "LockstepDivergence", "StatefulFailure",
+    "BUDGETS", "InvariantFailure", "Lockstep", "LockstepDivergence", "StatefulFailure",
     "StatefulResult", "lockstep_machine", "minimize", "replay_mirror", "run_stateful",
     "trace_json",
 ]
@@ -82,8 +82,8 @@ settings.register_profile("memhp-ci", max_examples=200, stateful_step_count=50,
 settings.register_profile("memhp-thorough", max_examples=5000, stateful_step_count=100,
                           derandomize=False, **_COMMON)
 
-#: the budgets by their short name (``run_stateful(profile=...)``, ``memhp verify``).
-PROFILES: dict[str, settings] = {
+#: the budgets by their short name (``run_stateful(budget=...)``, ``memhp verify``).
+BUDGETS: dict[str, settings] = {
     name: settings.get_profile(f"memhp-{name}") for name in ("dev", "ci", "thorough")
 }
 
@@ -386,7 +386,7 @@ def lockstep_machine(world: World, impl: types.ModuleType | None = None,
         "world": world, "impl": impl, "expected": frozenset(expected),
         "lockstep_fatal": lockstep_fatal, "stats": stats if stats is not None else {},
     })
-    cls.TestCase.settings = PROFILES["ci"]
+    cls.TestCase.settings = BUDGETS["ci"]
     return cls
 
 
@@ -565,7 +565,7 @@ class StatefulResult:
     trace: list[Action] = field(default_factory=list)
     message: str = ""
     cause: str | None = None
-    profile: str = "ci"
+    budget: str = "ci"
     seconds: float = 0.0
     total_steps: int = 0
     original_length: int = 0
@@ -580,8 +580,8 @@ class StatefulResult:
         return "sampled" if self.passed else "violated"
 
 
-def _settings_for(profile: str | settings, seed: int | None) -> settings:
-    base = PROFILES[profile] if isinstance(profile, str) else profile
+def _settings_for(budget: str | settings, seed: int | None) -> settings:
+    base = BUDGETS[budget] if isinstance(budget, str) else budget
     kw: dict[str, Any] = {
         "verbosity": Verbosity.quiet,
         # Hypothesis' shrinker is replaced by `minimize` (much cheaper on these programs)
@@ -626,7 +626,7 @@ def _flatten(e: BaseException) -> Iterable[BaseException]:
         yield e
 
 
-def run_stateful(world: World, impl: types.ModuleType | None = None, profile: str = "ci",
+def run_stateful(world: World, impl: types.ModuleType | None = None, budget: str | settings = "ci",
                  expected: Iterable[tuple[str, str]] = frozenset(),
                  seed: int | None = None, minimize_s: float = 20.0) -> StatefulResult:
     """Run the lockstep machine under a budget (``dev``, ``ci``, ``thorough``, or a
@@ -635,7 +635,7 @@ def run_stateful(world: World, impl: types.ModuleType | None = None, profile: st
     Hypothesis seed (default: derandomized for dev and ci). The failing trace is minimised for
     at most ``minimize_s`` seconds."""
     t0 = time.monotonic()
-    sets = _settings_for(profile, seed)
+    sets = _settings_for(budget, seed)
     expected = frozenset(expected)
     stats: dict[str, Any] = {}
     cls = lockstep_machine(world, impl, expected, lockstep_fatal=False, stats=stats)
@@ -644,7 +644,7 @@ def run_stateful(world: World, impl: types.ModuleType | None = None, profile: st
     # not by Hypothesis' budget)
     examples = min(stats.get("examples", 0), sets.max_examples)
     res = StatefulResult(examples=examples, steps=sets.stateful_step_count,
-                         passed=True, profile=profile if isinstance(profile, str) else "custom",
+                         passed=True, budget=budget if isinstance(budget, str) else "custom",
                          total_steps=stats.get("steps", 0))
     if err is None and "first_divergence" in stats:
         what, trace = stats["first_divergence"]
@@ -707,7 +707,7 @@ def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - a develop
 
     ap = argparse.ArgumentParser(prog="python -m checker.stateful")
     ap.add_argument("world", nargs="?", default="default")
-    ap.add_argument("--budget", default="dev", choices=sorted(PROFILES))
+    ap.add_argument("--budget", default="dev", choices=sorted(BUDGETS))
     ap.add_argument("--profile", default=None)
     ap.add_argument("--impl", default=None)
     ap.add_argument("--seed", type=int, default=None)

@@ -31,6 +31,7 @@ from typing import Any
 
 import networkx as nx
 
+from checker.model import Model
 from checker.traces import Trace, TraceStep
 from spec.actions import STATE_TEXT, Action
 from spec.errors import MemhpError
@@ -43,7 +44,7 @@ class StateGraphError(MemhpError):
     """A graph that cannot be built or written (too many states, no drawing tool)."""
 
 
-def summary(model: Any, state: Any) -> str:
+def summary(model: Model, state: Any) -> str:
     """One line: ``memory0=online memory16=absent | node1{N_MEMORY} | w0:write memory1 @pc``."""
     w = model.world
     m = model.machine(state)
@@ -73,7 +74,7 @@ def edge_label(a: Action) -> str:
     return f"{a.thread or 'userspace'}: {action_text(a)}"
 
 
-def build(model: Any, max_states: int = DEFAULT_LIMIT, max_depth: int | None = None) -> nx.DiGraph:
+def build(model: Model, max_states: int = DEFAULT_LIMIT, max_depth: int | None = None) -> nx.DiGraph:
     """Breadth-first search of ``model`` that keeps every state and transition. Raises
     :class:`StateGraphError` when more than ``max_states`` states are reachable (within
     ``max_depth``)."""
@@ -129,7 +130,7 @@ def shortest_actions(g: nx.DiGraph, target: int, source: int = 0) -> list[Action
     return [g.edges[u, v]["actions"][0] for u, v in zip(path, path[1:])]
 
 
-def trace_to(g: nx.DiGraph, model: Any, target: int, source: int = 0) -> Trace:
+def trace_to(g: nx.DiGraph, model: Model, target: int, source: int = 0) -> Trace:
     """A shortest path from the initial state to ``target`` as a Trace (with the observations
     the model shows), ready for every trace format and for replay."""
     if source != 0:

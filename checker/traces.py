@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checker.model import Model
 from spec.actions import Action, Observation, errno_name
 from spec.config import World, world_from_dict
 from spec.errors import ActionError, MemhpError, TraceError, WorldError
@@ -135,7 +136,7 @@ class ReplayResult:
     final: Any = None
 
 
-def replay(trace: Trace, model: Any) -> ReplayResult:
+def replay(trace: Trace, model: Model) -> ReplayResult:
     """Replay ``trace`` through ``model``; the first step whose observation differs is reported."""
     state = model.initial()[0]
     for i, st in enumerate(trace.steps, 1):

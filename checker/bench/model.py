@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.bench.world import BenchWorld
+from checker.bench.symmetry import Symmetry
+from checker.bench.world import COMMIT, FINISH, IDLE, NOTIFY, WAIT, BenchWorld
 
-# writer phases, actions, events (spin-model.md)
-IDLE, WAIT, NOTIFY, COMMIT, FINISH = range(5)
+# actions, events (spin-model.md; the writer phases are in checker.bench.world)
 A_NONE, A_ONLINE, A_OFFLINE = range(3)
 EV_NONE, GOING_ONLINE, CANCEL_ONLINE, ONLINE, GOING_OFFLINE, CANCEL_OFFLINE, OFFLINE = range(7)
 B_OFFLINE, B_ONLINE, B_GOING_OFFLINE = range(3)
@@ -79,6 +79,7 @@ class BenchModel:
     """The benchmark transition system over packed int states (see the module docstring)."""
 
     name = "bench"
+    packed = True
 
     def __init__(self, world: BenchWorld) -> None:
         self.world = world
@@ -327,8 +328,6 @@ class BenchModel:
 
     # --- what the explorer asks besides expand -------------------------------------------------
     def symmetry(self) -> Any:
-        from checker.bench.symmetry import Symmetry
-
         sym = Symmetry(self)
         return None if sym.trivial else sym
 

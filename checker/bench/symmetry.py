@@ -30,8 +30,12 @@ from __future__ import annotations
 
 from itertools import permutations, product
 from math import factorial
+from typing import TYPE_CHECKING
 
-from checker.bench.model import IDLE, BenchModel
+from checker.bench.world import IDLE
+
+if TYPE_CHECKING:
+    from checker.bench.model import BenchModel
 
 
 class Symmetry:

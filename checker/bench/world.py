@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from spec.errors import WorldError
 
+#: a writer's phase, the low three bits of its chunk of a packed state (spin-model.md)
+IDLE, WAIT, NOTIFY, COMMIT, FINISH = range(5)
+
 PREFIX = "spin-bench:"
 LIMITS = {"B": (1, 8), "N": (1, 3), "K": (1, 8), "W": (1, 6), "BUG": (0, 3)}
 

@@ -16,8 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from checker.formats import itf, markdown, shell
+from checker.formats.embed import embedded_json, from_embedded
 from checker.traces import Trace
 from spec.errors import TraceError
+
+__all__ = ["FORMATS", "embedded_json", "from_embedded", "load", "parse", "render"]
 
 
 def _text(trace: Trace, source: str) -> str:
@@ -29,20 +33,14 @@ def _json(trace: Trace, source: str) -> str:
 
 
 def _itf(trace: Trace, source: str) -> str:
-    from checker.formats import itf
-
     return itf.render(trace, source)
 
 
 def _markdown(trace: Trace, source: str) -> str:
-    from checker.formats import markdown
-
     return markdown.render(trace)
 
 
 def _shell(trace: Trace, source: str) -> str:
-    from checker.formats import shell
-
     return shell.render(trace)
 
 
@@ -73,12 +71,8 @@ def parse(text: str, source: str = "<trace>") -> Trace:
         except json.JSONDecodeError as e:
             raise TraceError(f"{source}: not valid JSON ({e})") from None
         if isinstance(data, dict) and "states" in data and "vars" in data:
-            from checker.formats import itf
-
-            return itf.from_json(data, source)
+                    return itf.from_json(data, source)
         return Trace.from_json(data, source)
-    from checker.formats import markdown, shell
-
     if shell.MARK_BEGIN in text:
         return shell.parse(text, source)
     if markdown.MARK in text:
@@ -97,17 +91,3 @@ def load(path: str | Path) -> Trace:
     except UnicodeDecodeError as e:
         raise TraceError(f"{p}: not a text file ({e.reason})") from None
     return parse(text, str(p))
-
-
-def embedded_json(trace: Trace) -> str:
-    """The ``memhp-trace/1`` JSON that Markdown and shell files embed (short lines, so that a
-    mail client does not wrap them)."""
-    return json.dumps(trace.to_json(), indent=1)
-
-
-def from_embedded(body: str, source: str) -> Trace:
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as e:
-        raise TraceError(f"{source}: the embedded memhp-trace/1 JSON is damaged ({e})") from None
-    return Trace.from_json(data, source)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from checker.formats import embedded_json, from_embedded
+from checker.formats.embed import embedded_json, from_embedded
 from checker.formats.steps import action_text, answer, returned, shown, step_changes
 from checker.traces import SCHEMA, Trace, TraceStep
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.formats import embedded_json, from_embedded
+from checker.formats.embed import embedded_json, from_embedded
 from checker.formats.states import spec_states
 from checker.formats.steps import action_text, ops
 from checker.traces import SCHEMA, Trace

@@ -5,17 +5,50 @@ lock models and are not observable."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator
-
-from spec.actions import Action, NotifierCall, errno_name
+from dataclasses import dataclass, field
+from typing import Any, Iterator
 
 from checker.review.runs import OpRun
+from checker.traces import Trace
+from spec.actions import Action, NotifierCall, errno_name
 
-if TYPE_CHECKING:
-    from checker.diff import Difference
+
+@dataclass
+class Difference:
+    aspect: str
+    key: tuple[Any, ...]
+    summary: str  # one line a reviewer reads
+    a: str  # what A shows
+    b: str  # what B shows
+    #: the trace, in operations: (start action, A's choices, B's choices)
+    ops: list[tuple[Action, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    step: int = 0  # the operation (1-based) where this aspect differs; 0: at boot
+    where: list[str] = field(default_factory=list)  # other operations showing the same
+    trace_a: Trace | None = None
+    trace_b: Trace | None = None
+    tags: list[str] = field(default_factory=list)  # documented changes (facts.md section 7)
+    #: the same aspect and operation with other values (from other choices or states): (a, b)
+    variants: list[tuple[str, str]] = field(default_factory=list)
+    #: the step (1-based) of trace_a and of trace_b where the two first show something different
+    #: to userspace or a callback (a call, its arguments, a return value); the operation's last
+    #: step where only node states or sysfs differ; 0 at boot
+    part_a: int = 0
+    part_b: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "aspect": self.aspect, "summary": self.summary, "a": self.a, "b": self.b,
+            "step": self.step, "part_a": self.part_a, "part_b": self.part_b,
+            "tags": self.tags, "also": self.where[:20],
+            "variants": [{"a": x, "b": y} for x, y in self.variants],
+            "ops": [{"action": a.to_json(), "choices_a": list(ca), "choices_b": list(cb)}
+                    for a, ca, cb in self.ops],
+            "trace_a": self.trace_a.to_json() if self.trace_a is not None else None,
+            "trace_b": self.trace_b.to_json() if self.trace_b is not None else None,
+        }
 
 
-def _gen(text: str) -> str:
+def generic(text: str) -> str:
     return re.sub(r"memory\d+", "memory*", text)
 
 
@@ -83,9 +116,9 @@ def compare_runs(ra: OpRun, rb: OpRun) -> list[tuple[str, tuple[Any, ...], str, 
     da, db = dict(ra.sysfs), dict(rb.sysfs)
     for path in sorted(set(da) | set(db)):
         if da.get(path, "-") != db.get(path, "-"):
-            g = _gen(path)
+            g = generic(path)
             out.append(("sysfs", (g,), f"{g} changes differently",
-                        _show(da.get(path, "(unchanged)")), _show(db.get(path, "(unchanged)"))))
+                        show(da.get(path, "(unchanged)")), show(db.get(path, "(unchanged)"))))
     return out
 
 
@@ -104,7 +137,7 @@ def _common_calls(xs: tuple[NotifierCall, ...], ys: tuple[NotifierCall, ...]
     return [(ix[k], iy[k]) for k in ix if k in iy]
 
 
-def _show(v: Any) -> str:
+def show(v: Any) -> str:
     if v is None:
         return "(removed)"
     if isinstance(v, tuple):

@@ -168,12 +168,12 @@ def _lockstep(r: ReviewResult, w: World, impl: types.ModuleType, budget: str, se
               known: set[tuple[str, str]]) -> None:
     from hypothesis import settings
 
-    from checker.stateful import PROFILES, run_stateful
+    from checker.stateful import BUDGETS, run_stateful
 
     # no example database: a patch's failures must not be replayed into other runs of the
     # lockstep machine (the unmodified mirror's, another patch's)
-    sets = settings(PROFILES[budget], database=None)
-    sr = run_stateful(w, impl, profile=sets, expected=frozenset(known), seed=seed)
+    sets = settings(BUDGETS[budget], database=None)
+    sr = run_stateful(w, impl, budget=sets, expected=frozenset(known), seed=seed)
     if sr.failure is None:
         r.lockstep = f"agrees with the {w.profile} spec ({sr.bound})"
     elif sr.failure == "lockstep":

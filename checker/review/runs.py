@@ -9,10 +9,10 @@ while the operation does).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from checker.model import Model
 from checker.traces import node_changes
 from spec.actions import Action, NotifierCall, Observation
 from spec.errors import ActionError, MemhpError
@@ -34,55 +34,14 @@ class OpRun:
 
 
 
-def _thread_steps(model: Any, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
-    """Every next step of ``thread`` (one per choice the step offers)."""
-    if getattr(model, "spec", None) is not None:
-        return _spec_thread_steps(model, state, thread)
-    k = model._replay(state.path)
-    obs = k.apply(Action("step", thread=thread), first_choice=True)
-    a = Action("step", thread=thread, choice=k.last_choice)
-    out = [(a, model._state(k, state, a, obs), obs)]
-    for c in (k.last_options or ())[1:]:
-        a2 = Action("step", thread=thread, choice=c)
-        s2, o2 = model.step(state, a2)
-        out.append((a2, s2, o2))
-    return out
-
-
-def _spec_thread_steps(model: Any, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
-    sp = model.spec
-    try:
-        s1, o1 = sp.step(state, Action("step", thread=thread))
-        return [(Action("step", thread=thread), s1, o1)]
-    except ActionError as e:
-        opts = _options(str(e))
-        if opts is None:
-            raise
-    return [(a, *sp.step(state, a)) for a in (Action("step", thread=thread, choice=c) for c in opts)]
-
-
-_OPTS = re.compile(r"needs a choice among \[(.*)\]$")
-
-
-def _options(message: str) -> list[str] | None:
-    m = _OPTS.search(message)
-    if m is None:
-        return None
-    return [x.strip().strip("'\"") for x in m.group(1).split(",")]
-
-
-def start_actions(model: Any, state: Any) -> list[Action]:
+def start_actions(model: Model, state: Any) -> list[Action]:
     """Operations that can start in ``state`` on the first writer and the firmware."""
-    spec = getattr(model, "spec", None)
-    if spec is not None:
-        acts = spec.start_actions(state)
-    else:
-        acts = model._replay(state.path).start_actions()
     first = model.world.writer_threads()[:1]
-    return [a for a in acts if a.kind in ("hotadd", "hotremove", "read") or a.thread in first]
+    return [a for a in model.start_actions(state)
+            if a.kind in ("hotadd", "hotremove", "read") or a.thread in first]
 
 
-def run_ops(model: Any, state: Any, start: Action, view0: Any) -> list[OpRun]:
+def run_ops(model: Model, state: Any, start: Action, view0: Any) -> list[OpRun]:
     """``start`` run to completion under every choice sequence."""
     out: list[OpRun] = []
     s1, o1 = model.step(state, start)
@@ -103,14 +62,14 @@ def run_ops(model: Any, state: Any, start: Action, view0: Any) -> list[OpRun]:
             continue
         if len(steps) > 400:
             raise MemhpError(f"{start.label()}: the operation did not return within 400 steps")
-        for a, s2, o2 in _thread_steps(model, s, start.thread or ""):
+        for a, s2, o2 in model.thread_steps(s, start.thread or ""):
             stack.append((s2, choices + ((a.choice,) if a.choice is not None else ()),
                           steps + ((a, o2),), machines + (model.machine(s2),)))
     out.sort(key=lambda r: r.choices)
     return out
 
 
-def replay_ops(model: Any, ops: list[tuple[Action, tuple[str, ...]]]) -> list[OpRun]:
+def replay_ops(model: Model, ops: list[tuple[Action, tuple[str, ...]]]) -> list[OpRun]:
     """Run ``ops`` (start action, exact choice sequence) one after the other."""
     s = model.initial()[0]
     out = []

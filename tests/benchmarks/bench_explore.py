@@ -49,7 +49,7 @@ def test_mirror_default_depth_12(benchmark) -> None:
 def test_lockstep_ci_budget(benchmark) -> None:
     w = builtin_world("default")
     out: list = []
-    benchmark.pedantic(lambda: out.append(run_stateful(w, profile="ci", seed=0,
+    benchmark.pedantic(lambda: out.append(run_stateful(w, budget="ci", seed=0,
                                                        expected=_known(w))), rounds=1, iterations=1)
     print(f"\nlockstep: {out[-1].bound}, {out[-1].total_steps} steps in {benchmark.stats.stats.median:.1f} s")
 

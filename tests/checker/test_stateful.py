@@ -11,7 +11,7 @@ from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from checker.model import MirrorModel
-from checker.stateful import (PROFILES, Lockstep, LockstepDivergence, StatefulResult,
+from checker.stateful import (BUDGETS, Lockstep, LockstepDivergence, StatefulResult,
                               lockstep_machine, minimize, replay_mirror, run_stateful)
 from checker.traces import Trace, TraceStep, replay
 from spec.actions import Action
@@ -28,16 +28,16 @@ def _impl(name: str, source: str) -> types.ModuleType:
 
 
 def test_budgets() -> None:
-    ci, thorough = PROFILES["ci"], PROFILES["thorough"]
+    ci, thorough = BUDGETS["ci"], BUDGETS["thorough"]
     assert ci.max_examples >= 200 and ci.stateful_step_count >= 50
     assert thorough.max_examples >= 5000 and thorough.stateful_step_count >= 100
-    assert all(p.deadline is None and p.database is None for p in PROFILES.values())
+    assert all(p.deadline is None and p.database is None for p in BUDGETS.values())
     assert settings.get_profile("memhp-ci") is ci
     assert settings.get_profile("ci") is not ci  # Hypothesis' own ci profile is left alone
 
 
 def test_default_world_ci_budget_passes() -> None:
-    r = run_stateful(builtin_world("default"), profile="ci", expected=KNOWN, seed=SEED)
+    r = run_stateful(builtin_world("default"), budget="ci", expected=KNOWN, seed=SEED)
     assert r.passed, r.message
     assert (r.verdict, r.bound, r.failure) == ("sampled", "200x50", None)
     assert r.total_steps > 150 * 50
@@ -45,16 +45,16 @@ def test_default_world_ci_budget_passes() -> None:
 
 def test_seeds_are_reproducible() -> None:
     w = builtin_world("default")
-    a = run_stateful(w, profile="dev", expected=KNOWN, seed=7)
-    b = run_stateful(w, profile="dev", expected=KNOWN, seed=7)
-    c = run_stateful(w, profile="dev", expected=KNOWN)  # derandomized
+    a = run_stateful(w, budget="dev", expected=KNOWN, seed=7)
+    b = run_stateful(w, budget="dev", expected=KNOWN, seed=7)
+    c = run_stateful(w, budget="dev", expected=KNOWN)  # derandomized
     assert a.passed and b.passed and c.passed
     assert a.total_steps == b.total_steps and a.bound == "20x20"
 
 
 def test_an_unexpected_finding_fails_as_its_invariant() -> None:
     """The unmodified 3.4 mirror breaks sysfs_names at boot (block ids, two sections a block)."""
-    r = run_stateful(builtin_world("default"), profile="dev", seed=SEED)
+    r = run_stateful(builtin_world("default"), budget="dev", seed=SEED)
     assert not r.passed
     assert (r.failure, r.cause, r.trace) == ("sysfs_names", "names", [])
     assert "memory1 not named by a first section id" in r.message
@@ -130,8 +130,8 @@ def test_an_observation_divergence_is_minimised() -> None:
 
 def test_the_machine_runs_as_a_plain_hypothesis_test() -> None:
     cls = lockstep_machine(builtin_world("default"), expected=KNOWN)
-    run_state_machine_as_test(cls, settings=settings(PROFILES["dev"], max_examples=5))
-    assert cls.TestCase.settings is PROFILES["ci"]
+    run_state_machine_as_test(cls, settings=settings(BUDGETS["dev"], max_examples=5))
+    assert cls.TestCase.settings is BUDGETS["ci"]
 
 
 def test_results_pickle() -> None:
