@@ -15,6 +15,7 @@ from checker.diff import DEFAULT_DEPTH, DiffResult, diff_models, iter_aspects, r
 from checker.model import SpecModel
 from checker.schemas import validate
 from checker.traces import replay
+from spec.errors import ActionError
 from spec.profiles import get_profile
 from spec.worlds import builtin_world
 
@@ -56,7 +57,7 @@ def _replay_both(r: DiffResult, a: str, b: str, world: str | None = "default", w
                 try:
                     run_ops(m, s, last, m.view(s))
                     enabled.append(True)
-                except Exception:
+                except ActionError:  # the operation cannot start on this side
                     enabled.append(False)
             assert enabled[0] != enabled[1], d.summary
             continue

@@ -1,14 +1,16 @@
 """Lemma certificates: shipped ones match their world, a stale one is proved or dropped, never
 trusted, and a broken one is one clear error.
 
-The shipped certificate of the default world (v3.4) is compared with a fresh mining only
-with MEMHP_SLOW=1 (about a minute); ``--regen-golden`` writes them again.
+The shipped certificate of the default world (v3.4) is compared with a fresh mining in the
+slow tier (about a minute); ``--regen-golden`` writes both shipped certificates again. The ghost
+certificate is not re-mined in the test run (six minutes): a stale one no longer loads (its
+lemma keys are checked against the layout) and any row it lacks is a lemma Houdini drops, which
+prove reports in its notes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -23,22 +25,21 @@ from spec.profiles import get_profile
 from spec.worlds import builtin_world
 from tests.checker.smt.test_smt import WORLDS, tiny
 
-SLOW = bool(os.environ.get("MEMHP_SLOW"))
 SHIPPED = ("v3.4",)  # the default world under v6.1 is too large to mine in minutes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", SHIPPED)
 def test_shipped_certificate_matches_the_default_world(profile: str, regen_golden: bool) -> None:
     w = builtin_world("default").with_profile(profile)
     sy = System(w, get_profile(profile))
     path = certificate.shipped(sy.L)
-    if regen_golden or SLOW:
-        cands, n, complete = mine(sy, budget=10**9)
-        assert complete
-        text = certificate.dump(sy.L, cands, n)
-        if regen_golden:
-            path.write_text(text)
-        assert path.read_text() == text, f"{path.name} is stale: run pytest --regen-golden"
+    cands, n, complete = mine(sy, budget=10**9)
+    assert complete
+    text = certificate.dump(sy.L, cands, n)
+    if regen_golden:
+        path.write_text(text)
+    assert path.read_text() == text, f"{path.name} is stale: run pytest --regen-golden"
     got = certificate.load(path, sy.L)
     assert got is not None, f"{path.name} was read from another world or encoding: --regen-golden"
     cands, n = got
@@ -52,7 +53,7 @@ def test_shipped_ghost_certificate_matches_the_default_world(profile: str, regen
     w = builtin_world("default").with_profile(profile)
     sy = GhostSystem(w, get_profile(profile))
     path = certificate.shipped(sy.L, "ghosts")
-    if regen_golden or SLOW:
+    if regen_golden:
         cands, n, complete = ghost_proof.mine(sy, 10**9, float("inf"))
         assert complete
         text = certificate.dump(sy.L, cands, n)

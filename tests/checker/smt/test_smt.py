@@ -10,7 +10,6 @@ reachable state of the tiny world (tests/agree.py).
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -29,25 +28,33 @@ from tests.checker.smt.agree import bfs, state_agreement
 from tests.mutants.spec.mutants import FAST_DEPTH, MANIFEST
 
 WORLDS = Path(__file__).resolve().parent / "worlds"
-SLOW = bool(os.environ.get("MEMHP_SLOW"))
 
 
 def tiny(profile: str):
     return load_world(WORLDS / "tiny.toml").with_profile(profile)
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILES))
-def test_successors_and_invariants_agree(profile: str) -> None:
-    """Every profile: the Z3 relation's successors are the spec's and each encoded state
-    invariant says what the Monitor says, on the first states of a breadth-first search (the
-    slow tier: every reachable state of v3.4, the first 2000 of the others)."""
+def _agree(profile: str, limit: int | None) -> None:
     w = tiny(profile)
     sm = SpecModel(w)
     sy = System(w, sm.profile)
-    limit = None if SLOW and profile == "v3.4" else (2000 if SLOW else 40)
     states = bfs(sm, limit)
     assert len(states) >= min(limit or 600, 40)
     state_agreement(sm, sy, states)
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_successors_and_invariants_agree(profile: str) -> None:
+    """Every profile: the Z3 relation's successors are the spec's and each encoded state
+    invariant says what the Monitor says, on the first 40 states of a breadth-first search."""
+    _agree(profile, 40)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_successors_and_invariants_agree_deeper(profile: str) -> None:
+    """As above on every reachable state of v3.4 and the first 300 of the other profiles."""
+    _agree(profile, None if profile == "v3.4" else 300)
 
 
 def test_bmc_trace_replays_and_matches_explorer() -> None:
@@ -100,11 +107,24 @@ def test_tiny_timeout_is_unknown(capsys) -> None:
     assert data["invariants"] and {r["verdict"] for r in data["invariants"]} == {"unknown"}
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+SHALLOW = sorted(n for n, e in MANIFEST.items() if e[4] <= FAST_DEPTH)
+DEEP = sorted(n for n, e in MANIFEST.items() if e[4] > FAST_DEPTH)
+
+
+@pytest.mark.parametrize("name", SHALLOW)
 def test_spec_mutant_violated_at_explorer_length(name: str) -> None:
+    _violated_at_explorer_length(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DEEP)
+def test_spec_mutant_violated_at_explorer_length_deep(name: str) -> None:
+    """The mutants whose shortest violation is longer than FAST_DEPTH (BMC takes minutes)."""
+    _violated_at_explorer_length(name)
+
+
+def _violated_at_explorer_length(name: str) -> None:
     steps, world, profile, inv, length = MANIFEST[name]
-    if length > FAST_DEPTH and not SLOW:
-        pytest.skip(f"BMC beyond depth {FAST_DEPTH} takes minutes; the slow tier runs it")
     w = load_world(WORLDS / f"{world}.toml").with_profile(profile)
     m = SpecModel(w, steps=steps)
     res = explore(m, stop_on={inv})

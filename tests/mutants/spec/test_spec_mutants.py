@@ -10,7 +10,6 @@ definition on the mutant's states.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -29,7 +28,6 @@ from spec.steps import Steps
 from tests.checker.smt.agree import bfs, state_agreement
 from tests.mutants.spec.mutants import FAST_DEPTH, MANIFEST, WORLD_VARIANTS, base_world
 
-SLOW = bool(os.environ.get("MEMHP_SLOW"))
 WORLDS = Path(__file__).resolve().parents[2] / "checker" / "smt" / "worlds"
 
 
@@ -48,7 +46,7 @@ def test_every_encoded_invariant_has_a_mutant() -> None:
     covered = {e[3] for e in MANIFEST.values()}
     assert not encoded - covered, f"encoded invariants without a spec mutant: {encoded - covered}"
     fast = {e[3] for e in MANIFEST.values() if e[4] <= FAST_DEPTH}
-    assert not encoded - fast, f"invariants whose mutants BMC checks only with MEMHP_SLOW=1: {encoded - fast}"
+    assert not encoded - fast, f"invariants whose mutants BMC checks only in the slow tier: {encoded - fast}"
     # both profiles' worlds are among them, so this is every invariant Props can name
     assert {"slub_structures", "sysfs_end_phys_index"} <= encoded
 
@@ -84,20 +82,28 @@ def _unmutated_verdicts(world: World) -> dict[str, InvariantResult]:
 def test_mutant_interpretations_agree(name: str) -> None:
     """The mutant's two interpretations are one transition system: on the mutant's states, the
     successors the mutated Z3 relation admits are exactly the mutated spec's, and each encoded
-    invariant says what the Monitor says. The fast tier checks the first states of a
-    breadth-first search and every state of the explorer's shortest trace to the mutant's
-    violation; the slow tier every reachable state (the first 2000 on tiny)."""
+    invariant says what the Monitor says: on the first states of a breadth-first search and
+    every state of the explorer's shortest trace to the mutant's violation."""
     steps, world, profile, inv, _ = MANIFEST[name]
     w = _world(world, profile)
     sm = SpecModel(w, steps=steps)
     sy = System(w, sm.profile, steps)
-    states = bfs(sm, (2000 if world == "tiny" else None) if SLOW else 12)
-    if not SLOW:
-        res = explore(sm, stop_on={inv})
-        (v,) = [v for v in verdicts(sm, res, None) if v.name == inv]
-        assert v.verdict == "violated" and v.trace is not None
-        s = sm.initial()[0]
-        for st in v.trace.steps:
-            s, _ = sm.step(s, st.action)
-            states.append(s)
+    states = bfs(sm, 12)
+    res = explore(sm, stop_on={inv})
+    (v,) = [v for v in verdicts(sm, res, None) if v.name == inv]
+    assert v.verdict == "violated" and v.trace is not None
+    s = sm.initial()[0]
+    for st in v.trace.steps:
+        s, _ = sm.step(s, st.action)
+        states.append(s)
     state_agreement(sm, sy, states)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_mutant_interpretations_agree_deeper(name: str) -> None:
+    """As above, on the first 200 states of the mutant's breadth-first search."""
+    steps, world, profile, _, _ = MANIFEST[name]
+    w = _world(world, profile)
+    sm = SpecModel(w, steps=steps)
+    state_agreement(sm, System(w, sm.profile, steps), bfs(sm, 200))
