@@ -32,6 +32,7 @@ from spec.actions import MEM_GOING_OFFLINE, MEM_OFFLINE, NOTIFY_STOP_MASK, STATE
 from spec.config import World
 from spec.profiles import Profile
 from spec.state import KERNEL_ZONES, PAGES_RESERVED
+from spec.steps.core import zone_pages
 from spec.steps.ctx import Reader, Val
 
 CLOSE = {"MEM_ONLINE": "MEM_GOING_ONLINE", "MEM_CANCEL_ONLINE": "MEM_GOING_ONLINE",
@@ -401,16 +402,6 @@ class History:
                 y.violate("alloc_cancel_offline", y.Not(alloc), cause,
                           lambda: "CANCEL_OFFLINE while the memory is not available again")
 
-    def kernel_pages(self, m: Reader, node: int) -> Val:
-        """The node's present pages in kernel zones."""
-        total: Val = 0
-        for i, s in enumerate(self.world.blocks):
-            if s.node == node:
-                live = m.And(m.b(i, "pages") != PAGES_RESERVED,
-                             m.test(m.b(i, "zones"), lambda z: any(q in KERNEL_ZONES for q in z)))
-                total = total + m.If(live, self.world.ram_pages(s.id), 0)
-        return total
-
     def nid(self, y: HistCtx, t: int, c: Call, cause: Callable[[], str]) -> None:
         """status_change_nid (and _normal) at the first call of a GOING_X: the node id exactly
         when the operation flips (or, cancelled, would flip) the node's state."""
@@ -435,7 +426,7 @@ class History:
             else:
                 own = y.If(y.pre.b(i, "pages") != PAGES_RESERVED, pages, 0)
                 kernel = y.test(y.pre.b(i, "zones"), lambda z: any(q in KERNEL_ZONES for q in z))
-                flips = y.And(nflag, kernel, self.kernel_pages(y.pre, node) - own <= 0)
+                flips = y.And(nflag, kernel, zone_pages(self.world, y.pre, node, KERNEL_ZONES) - own <= 0)
             return y.If(flips, node, -1)
 
         blk = y.g(t, "block")

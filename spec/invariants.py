@@ -263,6 +263,9 @@ class Monitor:
         self.world, self.profile, self.threads = world, profile, threads
         self.view_from_machine = view_from_machine
         self._cache: dict[object, tuple[tuple[Violation, ...], frozenset[str]]] = {}
+        #: the last state check's (machine, busy blocks, result): a step that leaves the machine
+        #: object as it was is judged without hashing it
+        self._last_always: tuple[Any, Any, Any] = (None, None, None)
         self.history = History(world, profile, threads)
         self.chainset = frozenset(self.history.chain)
         self.judge = Judge(self.chainset)
@@ -289,7 +292,13 @@ class Monitor:
         v, twins = y.v, y.twins
         ops = y.done()
         busy = frozenset(op.block for op in ops if op is not None)
-        self._cached(("always", post, busy), self._always, post, busy, v, twins)
+        last = self._last_always
+        if last[0] is post and last[1] == busy:  # same machine object: no hashing
+            v.extend(last[2][0])
+            twins.update(last[2][1])
+        else:
+            hit = self._cached(("always", post, busy), self._always, post, busy, v, twins)
+            self._last_always = (post, busy, hit)
         if quiescent:
             if self.view_from_machine:
                 self._cached(("quiescent", post), self._quiescent_of, post, view, v, twins)
@@ -299,7 +308,8 @@ class Monitor:
 
     # --- state checks ---------------------------------------------------------------------
     def _cached(self, key: object, fn: Callable[[Any, Any, list[Violation], set[str]], None],
-                x: Any, z: Any, v: list[Violation], twins: set[str]) -> None:
+                x: Any, z: Any, v: list[Violation], twins: set[str]
+                ) -> tuple[tuple[Violation, ...], frozenset[str]]:
         """State checks ``fn(x, z, violations, twins)`` depend only on ``key``: computed once
         per key."""
         hit = self._cache.get(key)
@@ -310,6 +320,7 @@ class Monitor:
             hit = self._cache[key] = (tuple(vv), frozenset(tt))
         v.extend(hit[0])
         twins.update(hit[1])
+        return hit
 
     def _always(self, m: Machine, busy: frozenset[int], v: list[Violation],
                 twins: set[str]) -> None:

@@ -242,6 +242,9 @@ class Tx(MachineReader):
             locks = tuple(sorted(locks.items()))
             if locks == m0.locks:
                 locks = m0.locks
+        if blocks is m0.blocks and nodes is m0.nodes and locks is m0.locks and \
+                self.slubs is m0.slub_nodes:
+            return m0
         return Machine(blocks, nodes, self.slubs, m0.inject, locks)
 
     def done(self) -> tuple[State, Observation]:
