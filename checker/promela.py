@@ -1,6 +1,6 @@
 """Promela rendering of the SPIN benchmark world, so SPIN can explore the same transition system.
 
-The model follows /work/shared/bench/spin-model.md line by line: one ``d_step`` per transition
+The model follows docs/spin-model.md line by line: one ``d_step`` per transition
 (so SPIN stores exactly the states memhp's BenchModel counts), the firmware as process 0 and the
 writers as processes 1..W (``mutex`` holds the writer's ``_pid``), the invariants as ``assert``s
 inside the transitions, and the seeded bugs behind ``#ifdef BUG1`` .. ``BUG3`` (``spin -DBUG1``),
@@ -14,7 +14,7 @@ from __future__ import annotations
 from checker.bench.world import BenchWorld
 
 _HEADER = """\
-/* {name}: the memory-hotplug benchmark of spin-model.md, written by `memhp export promela`.
+/* {name}: the memory-hotplug benchmark of docs/spin-model.md, written by `memhp export promela`.
  * Run:  spin -a {file} && gcc -O2 -DSAFETY -o pan pan.c && ./pan -m100000
  * Seeded bugs: spin -DBUG1 (or BUG2, BUG3) -a {file}. */
 """

@@ -1,4 +1,4 @@
-"""The SPIN peer benchmark world (/work/shared/bench/spin-model.md) as a Model of the explorer."""
+"""The SPIN peer benchmark world (docs/spin-model.md) as a Model of the explorer."""
 
 from checker.bench.model import BenchModel
 from checker.bench.world import BenchWorld, is_bench_name, parse_bench

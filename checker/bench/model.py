@@ -1,4 +1,4 @@
-"""BenchModel: the SPIN peer benchmark of /work/shared/bench/spin-model.md as a packed-state Model.
+"""BenchModel: the SPIN peer benchmark of docs/spin-model.md as a packed-state Model.
 
 A state is one Python int (the compact encoding), laid out from bit 0 upwards:
 
@@ -17,7 +17,7 @@ not change the count. The Promela rendering (checker.promela) keeps it as a vari
 Each transition is one SPIN ``d_step``; the invariants are the model's ``assert`` checks, judged
 on the state after the transition's effect; the first failing check of a transition is its
 violation, named ``I1``..``I5`` with the transition kind as the cause. What the model leaves out:
-everything spin-model.md leaves out (holes, zones, error injection, sysfs); it is not a kernel
+everything docs/spin-model.md leaves out (holes, zones, error injection, sysfs); it is not a kernel
 profile and it has no Machine or sysfs view.
 """
 
@@ -28,7 +28,7 @@ from typing import Any
 from checker.bench.symmetry import Symmetry
 from checker.bench.world import COMMIT, FINISH, IDLE, NOTIFY, WAIT, BenchWorld
 
-# actions, events (spin-model.md; the writer phases are in checker.bench.world)
+# actions, events (docs/spin-model.md; the writer phases are in checker.bench.world)
 A_NONE, A_ONLINE, A_OFFLINE = range(3)
 EV_NONE, GOING_ONLINE, CANCEL_ONLINE, ONLINE, GOING_OFFLINE, CANCEL_OFFLINE, OFFLINE = range(7)
 B_OFFLINE, B_ONLINE, B_GOING_OFFLINE = range(3)
@@ -101,7 +101,7 @@ class BenchModel:
 
     # --- reading a state -----------------------------------------------------------------------
     def decode(self, s: int) -> dict[str, Any]:
-        """The state as the variables of spin-model.md (mutex included, derived)."""
+        """The state as the variables of docs/spin-model.md (mutex included, derived)."""
         w, L = self.world, self.L
         blocks = [(s >> (b * L.CB)) & L.CM for b in range(w.B)]
         writers = [(s >> (L.WRI + i * L.WW)) & L.WM for i in range(w.W)]

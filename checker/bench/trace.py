@@ -1,5 +1,5 @@
 """A counterexample of the benchmark world: the transitions from the initial state, each with the
-state it leads to (in the variables of spin-model.md), ending with the violating transition.
+state it leads to (in the variables of docs/spin-model.md), ending with the violating transition.
 
 It renders as text, one line per transition, and as JSON (``memhp-bench-trace/1``); it replays
 through :class:`checker.bench.model.BenchModel` by its labels (:func:`replay_labels`).

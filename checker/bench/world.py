@@ -2,7 +2,7 @@
 
 A BenchWorld is B memory blocks (block ``b`` on node ``b % N``), N nodes, K memory-notifier
 callbacks and W userspace writers, plus at most one seeded bug (``BUG=1|2|3``) of
-/work/shared/bench/spin-model.md. It has no kernel profile: the benchmark abstracts away holes,
+docs/spin-model.md. It has no kernel profile: the benchmark abstracts away holes,
 zones, error injection and the sysfs view.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from spec.errors import WorldError
 
-#: a writer's phase, the low three bits of its chunk of a packed state (spin-model.md)
+#: a writer's phase, the low three bits of its chunk of a packed state (docs/spin-model.md)
 IDLE, WAIT, NOTIFY, COMMIT, FINISH = range(5)
 
 PREFIX = "spin-bench:"

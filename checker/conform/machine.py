@@ -1,7 +1,7 @@
 """One QEMU guest running the kit's kernel and agent, driven from the host.
 
 Builds the QEMU command line from a world (q35, TCG, one 512 MiB NUMA node per node with boot
-blocks, memoryless nodes with a CPU only; kernel/qemu.md), starts QEMU paused, connects QMP and
+blocks, memoryless nodes with a CPU only; docs/qemu.md), starts QEMU paused, connects QMP and
 the agent's virtio-serial port (ttyS0 is the console, logged to a file), and offers the actions
 of a trace: sysfs writes and reads in the guest, hot-add (object-add + device_add pc-dimm at the
 block's address on its node) and hot-remove (device_del, then DEVICE_DELETED, or a refused eject

@@ -11,7 +11,7 @@ Where the real kernel is not deterministic, the prediction is a set: whether a b
 unmovable pages at the moment it is offlined is known for hot-added blocks in ZONE_MOVABLE
 (never), but not for boot blocks (which of them hold unmovable pages varies from boot to boot)
 nor for hot-added blocks onlined to a kernel zone (they soon hold unmovable pages, or not yet;
-kernel/qemu.md). For such an offline (a ``state``/``online`` write or an eject) the step is also
+docs/qemu.md). For such an offline (a ``state``/``online`` write or an eject) the step is also
 run on the world with that block's ``unmovable`` flag flipped; both outcomes form the set.
 
 ``expected`` renders a state as the guest agent reports it: the sysfs view of the world's blocks

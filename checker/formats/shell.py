@@ -4,7 +4,7 @@ The script makes the trace's sysfs writes with ``printf`` piped into ``dd`` (the
 one ``write(2)``, and ``dd`` reports the errno's text),
 reports the errno or success of each and compares it with the value the trace says the write
 returned; the firmware steps (ACPI hot-add and eject) become QEMU monitor commands (QMP, with the
-HMP equivalent) printed as ``HOST:`` lines for whoever drives the VM (kernel/qemu.md: the guest
+HMP equivalent) printed as ``HOST:`` lines for whoever drives the VM (docs/qemu.md: the guest
 cannot drive QEMU itself), after which the script checks the block's ``state`` as the model
 predicts it. An injected callback error is set through the memory notifier error injector's
 debugfs files before its operation and cleared after it.

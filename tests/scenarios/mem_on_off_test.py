@@ -11,7 +11,7 @@ Choices the script leaves to ``$RANDOM`` are made deterministically: phase B off
 order (6.2.4, modern script: blocks in order until the target is reached), phase D1 offlines
 the blocks that phase B offlined (a draw the script can make). Options are the modern defaults
 (6.2.2: error -12, priority 0, ratio 2). The machine (``selftest.toml``) has two hot-added
-pc-dimms, as the QEMU runs of kernel/qemu.md do before running the script.
+pc-dimms, as the QEMU runs of docs/qemu.md do before running the script.
 
 Leaves out: the old script's variant (ratio 10, every RANDOM pick must succeed), module loading
 (modprobe is modelled as the injector being registered from boot with every error 0), and the

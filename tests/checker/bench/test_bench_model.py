@@ -20,7 +20,7 @@ def run(spec: str, symmetry: bool = True):
     return model, explore(model, symmetry=symmetry)
 
 
-# SPIN's "states, stored" and "transitions" (edges + 1), from spin-model.md
+# SPIN's "states, stored" and "transitions" (edges + 1), from docs/spin-model.md
 @pytest.mark.parametrize("spec, states, spin_transitions", [
     ("spin-bench:B=2,N=1,K=1,W=1", 123, 229),
     ("spin-bench:B=4,N=2,K=2,W=2", 49_329, 131_329),
