@@ -16,7 +16,8 @@ Like the steps (:mod:`spec.steps`), the definition runs under two interpretation
 and each invariant is a predicate over a step. Data-dependent choices are made with
 ``If``/``And``/``Or`` and guarded blocks (``for _ in y.only(c):``, skipped concretely where
 ``c`` is false, and conditioning every write and report on ``c`` symbolically), never with a
-branch on data: the same code yields a value concretely and a term symbolically. A record field in :data:`NOTE_FIELDS` serves the causes and messages only; the
+branch on data: the same code yields a value concretely and a term symbolically. A record field
+in :data:`NOTE_FIELDS` serves the causes and messages only; the
 symbolic interpretation leaves it out.
 
 Leaves out: the state invariants judged in states (spec.invariants.Monitor._always and

@@ -29,6 +29,10 @@ class ProveUsageError(MemhpError):
     pass
 
 
+#: the longest --timeout (seconds, 30 days): Z3 takes its limits as whole milliseconds
+MAX_TIMEOUT = 30 * 24 * 3600
+
+
 def register(sub: Any, common: Any) -> None:
     p = sub.add_parser("prove", help="prove the invariants with Z3 (BMC and k-induction)")
     common(p)
@@ -85,8 +89,9 @@ def run(args: Any) -> int:
         raise ProveUsageError(f"--k {args.k}: k must be at least 1")
     if args.bmc_depth is not None and args.bmc_depth < 0:
         raise ProveUsageError(f"--bmc-depth {args.bmc_depth}: must be 0 or more")
-    if not args.timeout > 0:
-        raise ProveUsageError(f"--timeout {args.timeout}: must be a positive number of seconds")
+    if not 0 < args.timeout <= MAX_TIMEOUT:
+        raise ProveUsageError(f"--timeout {args.timeout}: must be a positive number of seconds, "
+                              f"at most {MAX_TIMEOUT:,}")
     w = world_of(args)
     from spec.profiles import get_profile
 

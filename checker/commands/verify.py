@@ -219,7 +219,10 @@ def run(args: Any) -> int:
     from spec.profiles import get_profile
 
     named = args.engines is not None
-    engines = [e.strip() for e in (args.engines or "explore,hypothesis").split(",") if e.strip()]
+    engines = [e.strip() for e in (args.engines if named else "explore,hypothesis").split(",")
+               if e.strip()]
+    if not engines:
+        raise UsageError("--engines: names no engine (expected explore, hypothesis, smt)")
     for e in engines:
         if e not in ("explore", "hypothesis", "smt"):
             raise UsageError(f"--engines: unknown engine {e!r} (expected explore, hypothesis, smt)")

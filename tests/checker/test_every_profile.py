@@ -96,6 +96,8 @@ def test_a_named_engine_that_cannot_run_is_refused_a_defaulted_one_is_a_note(
     code, out, err = run(capsys, "verify", "--profile", "v3.8", "--engines", "hypothesis",
                          "--out", str(tmp_path / "a"))
     assert code == 2 and "no kernel mirror of v3.8" in err and not (tmp_path / "a").exists()
+    code, out, err = run(capsys, "verify", "--engines", " , ", "--out", str(tmp_path / "e"))
+    assert code == 2 and "names no engine" in err and not (tmp_path / "e").exists()
     code, out, _ = run(capsys, "verify", "--world", TINY, "--profile", "v3.8", "--budget", "dev",
                        "--no-baseline", "--json", "--out", str(tmp_path / "b"))
     doc = json.loads(out)

@@ -139,6 +139,8 @@ def _violated_at_explorer_length(name: str) -> None:
 def test_prove_usage_errors(capsys) -> None:
     assert main(["prove", "--k", "0"]) == 2
     assert main(["prove", "--timeout", "-1"]) == 2
+    for bad in ("nan", "inf", "1e400", "3e6"):
+        assert main(["prove", "--timeout", bad]) == 2
     assert main(["prove", "--bmc-depth", "-1"]) == 2
     assert main(["prove", "--world", "/nonexistent.toml"]) == 2
     import importlib.util
