@@ -185,3 +185,20 @@ def test_verify_smt_engine_agrees_with_the_explorer(tmp_path: Path, capsys) -> N
             assert len(r["trace"]["steps"]) == len(ex[r["name"]]["trace"]["steps"]), r["name"]
         else:
             assert r["verdict"] == "cti" and ex[r["name"]]["verdict"] == "violated", r["name"]
+
+
+def test_building_the_relation_stops_at_the_deadline() -> None:
+    """--timeout bounds the whole run, building the relation included: a deadline already past
+    stops path enumeration (and the ghost paths) with Timeout, and prove reports every
+    invariant unknown with that reason."""
+    from checker.smt.engine import prove
+    from checker.smt.ghosts import GhostSystem
+    from checker.smt.symbolic import Timeout
+
+    w = tiny("v6.1")
+    for cls in (System, GhostSystem):
+        with pytest.raises(Timeout):
+            cls(w, get_profile("v6.1"), deadline=time.monotonic() - 1)
+    results, notes = prove(w, get_profile("v6.1"), 1, 1e-9)
+    assert results and {r.verdict for r in results} == {"unknown"}
+    assert any("while the relation was built" in n for n in notes)
