@@ -4,7 +4,8 @@ An engine either runs on a (world, profile) pair or refuses it with one line tha
 lacks. ``explore`` and ``smt`` (BMC, k-induction, the AIGER export) run the spec, which renders
 every profile; ``hypothesis`` compares the spec with the kernel mirror, so it needs a mirror of
 the profile (spec/kernel/ mirrors v3.4 and v6.1); ``parametric`` renders the profiles whose
-flags checker.smt.parametric.flags supports; ``promela`` writes the SPIN peer benchmark only.
+flags checker.smt.parametric.flags supports. (``export promela`` is no engine here: it takes
+only spin-bench worlds, which have no kernel profile, and refuses the others itself.)
 Refusals are exit 2 where the user named the engine, a note where it came by default
 (README: "Exit codes").
 """
@@ -39,12 +40,6 @@ def _parametric(world: World, profile: Profile) -> str | None:
     return supports(profile)
 
 
-def _promela(world: World, profile: Profile) -> str | None:
-    if world.name.startswith("spin-bench"):
-        return None
-    return f"world {world.name!r} is not a spin-bench world (the Promela export writes the SPIN peer benchmark)"
-
-
 @dataclass(frozen=True)
 class Engine:
     """One engine and its declaration of what it runs on."""
@@ -59,7 +54,6 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine("hypothesis", "Hypothesis lockstep of the kernel mirror against the spec", _mirror),
     Engine("smt", "Z3 BMC and k-induction of the spec (and the AIGER export)", _any),
     Engine("parametric", "Z3 proofs for any number of blocks, nodes, callbacks, writers", _parametric),
-    Engine("promela", "the SPIN peer benchmark", _promela),
 )}
 
 

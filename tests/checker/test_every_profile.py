@@ -108,11 +108,10 @@ def test_a_named_engine_that_cannot_run_is_refused_a_defaulted_one_is_a_note(
 
 def test_every_engine_declares_what_it_runs_on() -> None:
     w = builtin_world("default")
-    assert set(ENGINES) == {"explore", "hypothesis", "smt", "parametric", "promela"}
+    assert set(ENGINES) == {"explore", "hypothesis", "smt", "parametric"}
     assert [p for p in PROFILES if refusal("hypothesis", w, get_profile(p)) is None] == ["v3.4", "v6.1"]
     assert all(refusal(e, w, get_profile(p)) is None for e in ("explore", "smt") for p in PROFILES)
     assert refusal("parametric", w, get_profile("v6.17")) is not None
-    assert refusal("promela", w, get_profile("v3.4")) is not None
 
 
 def test_a_new_profile_is_one_definition_every_engine_runs(tmp_path: Path) -> None:
