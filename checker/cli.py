@@ -11,7 +11,7 @@ import sys
 from typing import Any, Sequence
 
 from checker.commands.common import UsageError
-from checker.results import EXIT_OK, EXIT_USAGE
+from checker.formats.results import EXIT_OK, EXIT_USAGE
 from spec.errors import MemhpError
 from spec.profiles import PROFILES
 from spec.worlds import BUILTIN

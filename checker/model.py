@@ -24,7 +24,7 @@ class Model(Protocol):
     profile: Profile
     name: str
     threads: tuple[str, ...]
-    #: False: states are objects the explorer stores itself (checker.explore.PackedModel is
+    #: False: states are objects the explorer stores itself (checker.engines.explore.PackedModel is
     #: the other kind: integer-coded states with a symmetry reduction)
     packed: bool
     #: the sysfs view is a function of the Machine (the Monitor then checks it once per machine)

@@ -12,7 +12,7 @@ internals, so it judges the kernel mirror's runs alike.
 
 Like the steps (:mod:`spec.steps`), the definition runs under two interpretations:
 ``spec.invariants.Monitor`` on concrete values (the explorer, the lockstep tests, replay), and
-``checker.smt.ghosts`` on Z3 terms, where the records are ghost fields of the transition system
+``checker.engines.smt.ghosts`` on Z3 terms, where the records are ghost fields of the transition system
 and each invariant is a predicate over a step. Data-dependent choices are made with
 ``If``/``And``/``Or`` and guarded blocks (``for _ in y.only(c):``, skipped concretely where
 ``c`` is false, and conditioning every write and report on ``c`` symbolically), never with a
@@ -21,7 +21,7 @@ in :data:`NOTE_FIELDS` serves the causes and messages only; the
 symbolic interpretation leaves it out.
 
 Leaves out: the state invariants judged in states (spec.invariants.Monitor._always and
-_quiescent; checker.smt.props encodes those).
+_quiescent; checker.engines.smt.props encodes those).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class Call(Protocol):
 
 class HistCtx(Protocol):
     """What :meth:`History.step` reads and writes (concrete: spec.invariants; symbolic:
-    checker.smt.ghosts). ``pre``/``post``: the machine before and after the step, read
+    checker.engines.smt.ghosts). ``pre``/``post``: the machine before and after the step, read
     through :class:`spec.steps.ctx.Reader`; ``t``: the index of the observation's thread (None:
     no thread); ``calls``: the step's notifier calls in order; ``ret``: the value the operation
     returned in this step (None: it goes on); ``read``: the text a read returned (None: not a

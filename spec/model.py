@@ -11,7 +11,7 @@ steps follow ``spec/STEPS.md``.
 The steps themselves are written once, in :mod:`spec.steps`, over a step context; this module
 is their concrete interpretation: :class:`Tx` is the context of one step on a frozen
 :class:`spec.state.State`, and :class:`Spec` enumerates successors with it. (The symbolic
-interpretation of the same definitions is ``checker.smt.symbolic``.)
+interpretation of the same definitions is ``checker.engines.smt.symbolic``.)
 
 Leaves out: the ``probe`` file (absent on x86), memmap_on_memory, MEM_PREPARE_ONLINE,
 kswapd/kcompactd, and page-level state (pages of a block move together).

@@ -20,11 +20,11 @@ def regen_golden(request: pytest.FixtureRequest) -> bool:
 #: test is the fast unit tier (README "Tests": ``pytest -m "not engine and not slow"``).
 ENGINE_MODULES = (
     "tests/catalogue/", "tests/mutants/", "tests/scenarios/", "tests/kernel/",
-    "tests/checker/smt/", "tests/checker/smt_parametric/", "tests/checker/conform/test_conform_qemu.py",
-    "tests/checker/test_verify_default.py", "tests/checker/test_stateful.py",
-    "tests/checker/test_diff.py", "tests/checker/test_review.py", "tests/checker/test_symmetry.py",
-    "tests/checker/test_v61_findings.py", "tests/checker/test_every_profile.py",
-    "tests/checker/bench/", "tests/checker/audit/test_explore_audit.py",
+    "tests/checker/engines/smt/", "tests/checker/engines/smt_parametric/", "tests/checker/conform/test_conform_qemu.py",
+    "tests/checker/test_verify_default.py", "tests/checker/engines/test_stateful.py",
+    "tests/checker/review/test_diff.py", "tests/checker/review/test_review.py", "tests/checker/engines/test_symmetry.py",
+    "tests/checker/review/test_v61_findings.py", "tests/checker/engines/test_every_profile.py",
+    "tests/checker/engines/bench/", "tests/checker/audit/test_explore_audit.py",
 )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.audit.source import load, unreadable
-from checker.results import EXIT_OK, EXIT_VIOLATION
+from checker.formats.results import EXIT_OK, EXIT_VIOLATION
 from spec.audit import (
     AUDIT_PROFILES, RULES, SECTION_SIZE_X86_64, AuditFinding, AuditInputError, View, audit,
     detect_profile,
@@ -122,7 +122,7 @@ def audit_state(world_arg: str, profile: str | None, trace: str | None) -> Audit
     """Audit the view the spec renders: a world's initial state, or the state a trace ends in
     (replayed through the spec)."""
     from checker.model import SpecModel
-    from checker.traces import Trace
+    from checker.formats.traces import Trace
     from spec.worlds import resolve_world
 
     if trace:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.results import Finding, RunResult
+from checker.formats.results import Finding, RunResult
 from spec.config import World
 from spec.errors import MemhpError
 from spec.profiles import get_profile
@@ -18,7 +18,7 @@ class UsageError(MemhpError):
 
 
 def world_of(args: Any) -> World:
-    from checker.bench.world import is_bench_name
+    from checker.engines.bench.world import is_bench_name
 
     if is_bench_name(args.world):
         raise UsageError(f"{args.world}: a spin-bench world has no kernel profile; run it with "
@@ -31,7 +31,7 @@ def world_of(args: Any) -> World:
 
 
 def findings_of(w: World, model: Any, res: Any) -> list[Finding]:
-    from checker.explanations import explain
+    from checker.review.explanations import explain
 
     out = []
     for (inv, cause), trace in sorted(res.traces.items()):

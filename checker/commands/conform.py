@@ -41,7 +41,7 @@ def register(sub: Any, common: Any) -> None:
 
 def _suite(args: argparse.Namespace) -> list[tuple[str, Any, str]]:
     from checker.conform.suite import generate, short
-    from checker.traces import Trace
+    from checker.formats.traces import Trace
     from spec.worlds import builtin_world
 
     if args.trace:

@@ -1,4 +1,4 @@
-"""``memhp diff A B``: the observable behaviours that tell two profiles apart (checker.diff).
+"""``memhp diff A B``: the observable behaviours that tell two profiles apart (checker.review.diff).
 
 Exit codes: 0 no difference, 1 differences found, 2 bad usage (an unknown profile, a bad world,
 a file that cannot be written).
@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from checker.diff import DEFAULT_DEPTH
-from checker.results import EXIT_OK, EXIT_VIOLATION
+from checker.review.diff import DEFAULT_DEPTH
+from checker.formats.results import EXIT_OK, EXIT_VIOLATION
 from spec.errors import MemhpError
 from spec.profiles import PROFILES, get_profile
 from spec.worlds import BUILTIN, resolve_world
@@ -49,7 +49,7 @@ def write_text(path: str, text: str) -> None:
 
 
 def run(args: Any) -> int:
-    from checker.diff import diff_models
+    from checker.review.diff import diff_models
     from checker.model import SpecModel
     from checker.review.report import diff_json, diff_markdown
 

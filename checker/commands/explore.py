@@ -8,8 +8,8 @@ from typing import Any
 
 from checker.commands.common import UsageError, findings_of, print_summary, world_of
 from checker.model import Model
-from checker.progress import finish, for_command
-from checker.results import EXIT_OK, EXIT_VIOLATION, RunResult
+from checker.commands.progress import finish, for_command
+from checker.formats.results import EXIT_OK, EXIT_VIOLATION, RunResult
 
 
 def register(sub: Any, common: Any) -> None:
@@ -32,12 +32,12 @@ def register(sub: Any, common: Any) -> None:
 def run(args: Any) -> int:
     from pathlib import Path
 
-    from checker.bench.world import is_bench_name
-    from checker.explore import explore, verdicts
+    from checker.engines.bench.world import is_bench_name
+    from checker.engines.explore import explore, verdicts
     from checker.model import MirrorModel, SpecModel, load_impl
 
     if is_bench_name(args.world or ""):
-        from checker.bench.run import run_explore
+        from checker.engines.bench.run import run_explore
 
         return run_explore(args, for_command(args.json))
     if args.from_snapshot:
@@ -83,7 +83,7 @@ def _graph(model: Model, args: Any) -> None:
     picture is refused at once, and written whole or not at all."""
     from pathlib import Path
 
-    from checker import stategraph
+    from checker.engines import stategraph
 
     if Path(args.graph).suffix.lower() not in stategraph.SUFFIXES:
         raise UsageError(f"{args.graph}: --graph writes {', '.join(stategraph.SUFFIXES)}")

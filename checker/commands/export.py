@@ -1,10 +1,10 @@
 """``memhp export promela|aiger``: a world for another model checker, written whole or not at all.
 
 - ``promela --world spin-bench:B=..,N=..,K=..,W=.. [-o FILE]``: the benchmark world as Promela
-  for SPIN (checker.promela). Spec worlds are refused with a one-line error: their step function
+  for SPIN (checker.engines.bench.promela). Spec worlds are refused with a one-line error: their step function
   has no Promela rendering.
 - ``aiger --world W [--profile P] [--invariant NAME ...] -o FILE``: a spec world's transition relation, bit-blasted into
-  binary AIGER for hardware model checkers such as ABC (checker.smt.aiger), one output per state
+  binary AIGER for hardware model checkers such as ABC (checker.engines.smt.aiger), one output per state
   invariant. spin-bench worlds are refused: they have no kernel profile.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.commands.common import world_of
-from checker.results import EXIT_OK
+from checker.formats.results import EXIT_OK
 from spec.errors import MemhpError
 
 
@@ -54,8 +54,8 @@ def _write(out: Path, data: bytes, what: str) -> None:
 def run(args: Any) -> int:
     if args.format == "aiger":
         return _aiger(args)
-    from checker.bench.world import is_bench_name, parse_bench
-    from checker.promela import render
+    from checker.engines.bench.world import is_bench_name, parse_bench
+    from checker.engines.bench.promela import render
 
     if args.profile or args.invariant:
         raise ExportError("--profile, --invariant: only memhp export aiger takes them (a spin-bench "
@@ -74,9 +74,9 @@ def run(args: Any) -> int:
 
 
 def _aiger(args: Any) -> int:
-    from checker.smt.aiger import export
-    from checker.smt.props import Props
-    from checker.smt.system import System
+    from checker.engines.smt.aiger import export
+    from checker.engines.smt.props import Props
+    from checker.engines.smt.system import System
     from spec.profiles import get_profile
 
     if not args.output:

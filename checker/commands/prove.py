@@ -3,7 +3,7 @@
 Verdicts proved / violated (with a trace, decoded and replayed through the spec) / cti (a
 counterexample to induction, with its pre-state) / unknown (solver timeout); exit codes of
 design.md section 4 (cti and unknown: 3). ``--parametric`` runs the parametric proofs of
-``checker.smt.parametric`` where that model is installed.
+``checker.engines.smt.parametric`` where that model is installed.
 
 Leaves out: the baseline (prove reports raw results: any violation exits 1).
 """
@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from checker.commands.common import world_of
-from checker.results import (
+from checker.formats.results import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     EXIT_VIOLATION,
@@ -62,9 +62,9 @@ def verdict_exit(results: list[InvariantResult]) -> int:
 
 def _save_lemmas(w: Any, profile: Any, path: Any) -> Any:
     """Mine the candidates of the whole reachable state space and write their certificate."""
-    from checker.smt import certificate
-    from checker.smt.lemmas import mine
-    from checker.smt.system import System
+    from checker.engines.smt import certificate
+    from checker.engines.smt.lemmas import mine
+    from checker.engines.smt.system import System
 
     if path.exists():
         raise ProveUsageError(f"--save-lemmas {path}: the file exists; name a new file")
@@ -99,7 +99,7 @@ def run(args: Any) -> int:
     notes: list[str] = []
     if args.parametric:
         from checker.engines import refusal
-        from checker.smt.parametric import prove_all
+        from checker.engines.smt.parametric import prove_all
 
         unsupported = refusal("parametric", w, profile)
         if unsupported is not None:
@@ -108,7 +108,7 @@ def run(args: Any) -> int:
     else:
         from pathlib import Path
 
-        from checker.smt.engine import prove
+        from checker.engines.smt.engine import prove
 
         lemma_file = Path(args.lemmas) if args.lemmas else None
         if args.save_lemmas:

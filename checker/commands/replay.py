@@ -7,7 +7,7 @@ from typing import Any
 
 from checker.commands.common import UsageError
 from checker.model import Model
-from checker.results import EXIT_OK, EXIT_VIOLATION
+from checker.formats.results import EXIT_OK, EXIT_VIOLATION
 from spec.profiles import PROFILES
 
 
@@ -23,7 +23,7 @@ def register(sub: Any, common: Any) -> None:
 def run(args: Any) -> int:
     from checker.formats import load
     from checker.model import MirrorModel, SpecModel, load_impl
-    from checker.traces import replay
+    from checker.formats.traces import replay
 
     trace = load(args.file)
     if (args.profile or trace.profile) not in PROFILES:

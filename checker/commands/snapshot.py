@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import Any, Callable
 
-from checker.results import EXIT_OK
+from checker.formats.results import EXIT_OK
 
 
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from checker.commands.common import write_output
-from checker.results import EXIT_OK
+from checker.formats.results import EXIT_OK
 
 
 def register(sub: Any, common: Any) -> None:

@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from checker.commands.common import UsageError, findings_of, print_summary, world_of
-from checker.progress import finish, for_command
-from checker.results import (
+from checker.commands.progress import finish, for_command
+from checker.formats.results import (
     EXIT_OK, EXIT_VIOLATION, InvariantResult, RunResult, combine_exit,
 )
 from spec.errors import MemhpError
@@ -40,8 +40,8 @@ def register(sub: Any, common: Any) -> None:
 def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any,
                max_depth: int | None, progress: Any = None) -> RunResult:
     """The verify pipeline, shared by the CLI and the tests."""
-    from checker.baseline import compare
-    from checker.explore import explore, verdicts
+    from checker.review.baseline import compare
+    from checker.engines.explore import explore, verdicts
     from checker.model import SpecModel
 
     from checker.engines import refusal
@@ -95,7 +95,7 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         codes += _hypothesis_verdicts(w, model, sr, expected, result)
     if "smt" in engines:
         from checker.commands.prove import verdict_exit
-        from checker.smt.engine import prove
+        from checker.engines.smt.engine import prove
 
         t0 = time.monotonic()
         # BMC to 6 steps, then k = 1 (memhp prove sets both): on the default world, what holds
@@ -111,7 +111,7 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
 
 
 def _stateful(w: Any, budget: str, expected: set[tuple[str, str]], seed: int) -> Any:
-    from checker.stateful import run_stateful
+    from checker.engines.stateful import run_stateful
 
     return run_stateful(w, budget=budget, expected=frozenset(expected), seed=seed)
 
@@ -158,7 +158,7 @@ def _background_main(conn: Any, w: Any, budget: str, expected: set[tuple[str, st
 
 def _hypothesis_verdicts(w: Any, model: Any, sr: Any, expected: set[tuple[str, str]],
                          result: RunResult) -> list[int]:
-    from checker.explore import applicable
+    from checker.engines.explore import applicable
     from spec.invariants import BY_NAME
 
     codes = []
@@ -190,7 +190,7 @@ def _hypothesis_verdicts(w: Any, model: Any, sr: Any, expected: set[tuple[str, s
 def _trace_from_actions(w: Any, actions: list[Any]) -> Any:
     """Run actions through the spec to get a Trace with observations."""
     from checker.model import SpecModel
-    from checker.traces import Trace, TraceStep
+    from checker.formats.traces import Trace, TraceStep
 
     model = SpecModel(w)
     s = model.initial()[0]
@@ -205,8 +205,8 @@ def _trace_from_actions(w: Any, actions: list[Any]) -> Any:
 
 
 def run(args: Any) -> int:
-    from checker.baseline import load_baseline
-    from checker.report import write_reports
+    from checker.review.baseline import load_baseline
+    from checker.formats.report import write_reports
 
     if args.list_worlds:
         for name in BUILTIN:

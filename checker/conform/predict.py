@@ -32,7 +32,7 @@ from spec.profiles import Profile
 from spec.state import KERNEL_ZONES, State
 from spec.sysfs import render
 
-from checker.traces import Trace
+from checker.formats.traces import Trace
 
 START_KINDS = ("write", "hotadd", "hotremove", "read", "inject")
 PAGE_KB = 4

@@ -30,7 +30,7 @@ from spec.errors import ActionError
 from spec.profiles import Profile
 
 from checker.conform.predict import Predictor, operations
-from checker.traces import Trace
+from checker.formats.traces import Trace
 
 SYS = "/sys/devices/system"
 INJECT = "/sys/kernel/debug/notifier-error-inject/memory/actions/{}/error"

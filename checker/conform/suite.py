@@ -31,7 +31,7 @@ from spec.model import Spec
 from spec.profiles import get_profile
 from spec.state import KERNEL_ZONES, State
 
-from checker.traces import Trace, TraceStep
+from checker.formats.traces import Trace, TraceStep
 
 GARBAGE = (b"Online", b"offline\n")
 INJECT_VALUES = ("-12", "-16", "0")

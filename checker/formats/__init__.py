@@ -18,7 +18,7 @@ from typing import Any
 
 from checker.formats import itf, markdown, shell
 from checker.formats.embed import embedded_json, from_embedded
-from checker.traces import Trace
+from checker.formats.traces import Trace
 from spec.errors import TraceError
 
 __all__ = ["FORMATS", "embedded_json", "from_embedded", "load", "parse", "render"]

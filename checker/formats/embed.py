@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from checker.traces import Trace
+from checker.formats.traces import Trace
 from spec.errors import TraceError
 
 __all__ = ["embedded_json", "from_embedded"]

@@ -34,7 +34,7 @@ import json
 from typing import Any
 
 from checker.formats.states import spec_states
-from checker.traces import SCHEMA, Trace, TraceStep
+from checker.formats.traces import SCHEMA, Trace, TraceStep
 from spec.actions import STATE_TEXT, Action, NotifierCall, Observation
 from spec.config import world_from_dict
 from spec.errors import ActionError, TraceError, WorldError

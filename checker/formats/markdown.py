@@ -2,7 +2,7 @@
 a plain-text step table, and the ``memhp-trace/1`` JSON it reads back from.
 
 API: :func:`render` (the whole document) and :func:`mermaid` (the diagram source alone, starting
-with ``sequenceDiagram``, without the fence), both from a :class:`checker.traces.Trace`;
+with ``sequenceDiagram``, without the fence), both from a :class:`checker.formats.traces.Trace`;
 :func:`parse` reads the embedded JSON back.
 
 The diagram's participants: one ``userspace`` per writer thread (and one for reads and debugfs
@@ -20,7 +20,7 @@ import re
 
 from checker.formats.embed import embedded_json, from_embedded
 from checker.formats.steps import action_text, answer, returned, shown, step_changes
-from checker.traces import SCHEMA, Trace, TraceStep
+from checker.formats.traces import SCHEMA, Trace, TraceStep
 
 MARK = f"<!-- {SCHEMA} -->"
 _ENTITY = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;"}

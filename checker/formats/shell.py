@@ -36,7 +36,7 @@ from typing import Any
 from checker.formats.embed import embedded_json, from_embedded
 from checker.formats.states import spec_states
 from checker.formats.steps import action_text, ops
-from checker.traces import SCHEMA, Trace
+from checker.formats.traces import SCHEMA, Trace
 from spec.actions import (
     NOTIFY_OK, NOTIFY_STOP_MASK, STATE_TEXT, errno_name, notifier_from_errno, notifier_to_errno,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.traces import Trace, describe
+from checker.formats.traces import Trace, describe
 from spec.errors import ActionError, TraceError
 
 

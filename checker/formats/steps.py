@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from checker.formats.states import spec_states
-from checker.traces import Trace
+from checker.formats.traces import Trace
 from spec.actions import (
     NOTIFY_DONE, NOTIFY_NAMES, NOTIFY_STOP_MASK, STATE_TEXT, errno_name, notifier_to_errno,
 )

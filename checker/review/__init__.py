@@ -1,2 +1,2 @@
 """Reviewing kernel changes: the behavioural diff's reports and ``memhp review`` of a patched
-kernel mirror (checker.diff does the exploration)."""
+kernel mirror (checker.review.diff does the exploration)."""

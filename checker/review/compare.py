@@ -1,5 +1,5 @@
 """Comparing two runs of one operation aspect by aspect, and naming the documented change a
-difference shows (checker.diff). Leaves out: the steps' internal points, which differ between
+difference shows (checker.review.diff). Leaves out: the steps' internal points, which differ between
 lock models and are not observable."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from checker.review.runs import OpRun
-from checker.traces import Trace
+from checker.formats.traces import Trace
 from spec.actions import Action, NotifierCall, errno_name
 
 

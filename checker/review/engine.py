@@ -9,7 +9,7 @@ runs three checks on it, each against the unmodified base profile on the same wo
 2. **lockstep** (where it applies: a Hypothesis budget is given): the patched mirror against the
    base spec; a failure that is an invariant the base keeps is broken, a divergence from the
    spec ("lockstep") is a behaviour change;
-3. **behaviour**: the diff (checker.diff) of the base mirror and the patched mirror, operations
+3. **behaviour**: the diff (checker.review.diff) of the base mirror and the patched mirror, operations
    ``ops`` deep.
 
 Verdict: ``breaks promises`` (something broken), ``changes behaviour`` (differences only),
@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.diff import DiffResult, diff_models
-from checker.explore import explore
+from checker.review.diff import DiffResult, diff_models
+from checker.engines.explore import explore
 from checker.model import MirrorModel, SpecModel
-from checker.traces import Trace
+from checker.formats.traces import Trace
 from spec.config import World
 from spec.errors import ImplError
 from spec.profiles import Profile
@@ -168,7 +168,7 @@ def _lockstep(r: ReviewResult, w: World, impl: types.ModuleType, budget: str, se
               known: set[tuple[str, str]]) -> None:
     from hypothesis import settings
 
-    from checker.stateful import BUDGETS, run_stateful
+    from checker.engines.stateful import BUDGETS, run_stateful
 
     # no example database: a patch's failures must not be replayed into other runs of the
     # lockstep machine (the unmodified mirror's, another patch's)

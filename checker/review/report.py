@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from checker.diff import ASPECTS, DiffResult, Difference
-from checker.traces import Trace
+from checker.review.diff import ASPECTS, DiffResult, Difference
+from checker.formats.traces import Trace
 
 DIFF_SCHEMA = "memhp-diff/1"
 REVIEW_SCHEMA = "memhp-review/1"

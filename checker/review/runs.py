@@ -1,4 +1,4 @@
-"""Running one operation of a Model to completion, under every choice sequence (checker.diff).
+"""Running one operation of a Model to completion, under every choice sequence (checker.review.diff).
 
 An operation (a write, a hot-add or eject, a read) starts in a quiescent state and runs on its
 thread, step by step, until it returns; where a step takes a choice (a callback's answer, a
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.model import Model
-from checker.traces import node_changes
+from checker.formats.traces import node_changes
 from spec.actions import Action, NotifierCall, Observation
 from spec.errors import ActionError, MemhpError
 

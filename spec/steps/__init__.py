@@ -4,7 +4,7 @@ interpretations").
 Models: every step of every profile (spec/STEPS.md) as a method of :class:`Steps` over the step
 context of :mod:`spec.steps.ctx`: :meth:`Steps.start` (an action that starts an operation, or a
 read), :meth:`Steps.advance` (a thread's next step) and the handlers ``h_<pc>`` they dispatch to.
-``spec.model`` interprets them on concrete states (``step``); ``checker.smt.symbolic`` on Z3
+``spec.model`` interprets them on concrete states (``step``); ``checker.engines.smt.symbolic`` on Z3
 terms (the transition relation of BMC, k-induction and the AIGER export). A spec mutant is a
 subclass of :class:`Steps` that redefines a method; both interpretations take the class, so a
 mutant is written once.

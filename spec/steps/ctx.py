@@ -11,7 +11,7 @@ finite domain, such as a block's zones), never with Python's ``if``/``and``/``or
 a definition written this way runs unchanged under every interpretation of the context.
 
 Two interpretations exist. ``spec.model`` runs the definitions on concrete values (the
-explorer, the lockstep tests, replay, diff); ``checker.smt.symbolic`` runs them on Z3 terms and
+explorer, the lockstep tests, replay, diff); ``checker.engines.smt.symbolic`` runs them on Z3 terms and
 enumerates every path a step can take (BMC, k-induction, the AIGER export). A value read from a
 field is a Python value in the first and may be a term in the second: comparisons (``==``,
 ``<``, ...) and arithmetic work on both, truth tests do not (a term refuses to be a bool, so a

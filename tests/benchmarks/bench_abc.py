@@ -3,7 +3,7 @@
     python -m pytest tests/benchmarks/bench_abc.py -s
 
 The default world under v3.4 with outputs for the three invariants whose shortest violation
-is 21 steps (state_matches_memory, sysfs_dirs, sysfs_links), written by checker.smt.aiger.
+is 21 steps (state_matches_memory, sysfs_dirs, sysfs_links), written by checker.engines.smt.aiger.
 Measures ABC's sequential simplification, then on the simplified circuit ABC's BMC (bmc3,
 cumulative time per depth, up to MEMHP_ABC_BMC seconds, default 300) and PDR (three runs,
 median; the frame it reports). These are the figures README's "Proofs" gives to show that BMC's
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.smt.aiger import export
-from checker.smt.system import System
+from checker.engines.smt.aiger import export
+from checker.engines.smt.system import System
 from spec.profiles import get_profile
 from spec.worlds import builtin_world
 

@@ -9,9 +9,9 @@ Hypothesis run at the ci budget. Figures depend on the machine; compare ratios.
 
 from __future__ import annotations
 
-from checker.explore import explore
+from checker.engines.explore import explore
 from checker.model import MirrorModel, SpecModel
-from checker.stateful import run_stateful
+from checker.engines.stateful import run_stateful
 from spec.worlds import builtin_world
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from checker.smt.parametric import prove
+from checker.engines.smt.parametric import prove
 
 ROUNDS = 3
 

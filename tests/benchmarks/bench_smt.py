@@ -2,12 +2,12 @@
 
     python -m pytest tests/benchmarks/bench_smt.py -s
 
-Measures, on the tiny test world (tests/checker/smt/worlds/tiny.toml) and the default world:
+Measures, on the tiny test world (tests/checker/engines/smt/worlds/tiny.toml) and the default world:
 building the relation, BMC to a depth, k-induction (k <= 2) of every encoded invariant on
 the tiny world, and on the default world BMC to depth 6 (the step invariants' findings are
 4 and 6 steps long) then k = 1 with the structural lemmas: from the shipped
 lemma certificate (three runs, median) and with the candidates mined afresh (one run). Both
-include the three ghost-field invariants (checker/smt/ghost_proof.py), which prove() runs last,
+include the three ghost-field invariants (checker/engines/smt/ghost_proof.py), which prove() runs last,
 with the ghost lemmas from their shipped certificate (or mined afresh with the others).
 The issue's targets (every holding invariant proved, every violated one found at the
 explorer's length, < 30 s; BMC to depth 30 on the default world < 60 s) are printed next to
@@ -21,15 +21,15 @@ import statistics
 import time
 from pathlib import Path
 
-from checker.smt.bmc import Checker
-from checker.smt.engine import prove
-from checker.smt.props import Props
-from checker.smt.system import System
+from checker.engines.smt.bmc import Checker
+from checker.engines.smt.engine import prove
+from checker.engines.smt.props import Props
+from checker.engines.smt.system import System
 from spec.config import load_world
 from spec.profiles import get_profile
 from spec.worlds import builtin_world
 
-TINY = Path(__file__).resolve().parents[1] / "checker" / "smt" / "worlds" / "tiny.toml"
+TINY = Path(__file__).resolve().parents[1] / "checker" / "engines" / "smt" / "worlds" / "tiny.toml"
 
 
 def _bmc(world, depth: int) -> None:

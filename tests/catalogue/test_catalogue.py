@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from checker.diff import iter_aspects, replay_ops
+from checker.review.diff import iter_aspects, replay_ops
 from checker.model import MirrorModel
 from checker.review.engine import load_patch, review
-from checker.traces import replay
+from checker.formats.traces import replay
 from spec.config import load_world
 from spec.profiles import get_profile
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from checker.cli import main
-from checker.explore import explore
+from checker.engines.explore import explore
 from checker.model import SpecModel
-from checker.schemas import validate
+from checker.formats.schemas import validate
 from spec.worlds import builtin_world
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.baseline import compare, load_baseline
+from checker.review.baseline import compare, load_baseline
 from checker.commands.verify import run_verify
 from checker.model import MirrorModel, SpecModel
-from checker.traces import Trace, replay
+from checker.formats.traces import Trace, replay
 from spec.worlds import builtin_world
 
 GOLDEN = Path(__file__).parent / "golden" / "default-v3.4"

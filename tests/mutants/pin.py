@@ -25,7 +25,7 @@ from tests.mutants.common import (MANIFEST, SEED, baseline_key, load_manifest, m
 
 
 def measure_baseline(world_name: str, profile: str) -> list[list[str]]:
-    from checker.explore import explore
+    from checker.engines.explore import explore
     from checker.model import SpecModel
 
     w = resolve_world(world_name).with_profile(profile)
@@ -37,9 +37,9 @@ def measure_baseline(world_name: str, profile: str) -> list[list[str]]:
 
 
 def measure(name: str, entry: dict[str, Any], known: set[tuple[str, str]]) -> dict[str, Any]:
-    from checker.explore import explore
+    from checker.engines.explore import explore
     from checker.model import MirrorModel
-    from checker.stateful import run_stateful
+    from checker.engines.stateful import run_stateful
 
     w = mutant_world(entry)
     impl = mutant_impl(name)

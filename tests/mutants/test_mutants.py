@@ -26,10 +26,10 @@ import time
 
 import pytest
 
-from checker.explore import explore
+from checker.engines.explore import explore
 from checker.model import MirrorModel, SpecModel
-from checker.stateful import replay_mirror, run_stateful
-from checker.traces import replay
+from checker.engines.stateful import replay_mirror, run_stateful
+from checker.formats.traces import replay
 from spec.invariants import INVARIANTS
 from spec.worlds import builtin_world
 from tests.mutants.common import (BUGS, CORRECT, SEED, known_findings, load_manifest,
@@ -148,7 +148,7 @@ def test_correct_code_passes_lockstep(name: str) -> None:
 def test_default_baseline_is_the_specs_findings() -> None:
     """The findings the mutant tests expect are the packaged baseline's (which
     tests/checker/test_verify_default.py pins to a complete exploration of the default world)."""
-    from checker.baseline import load_baseline
+    from checker.review.baseline import load_baseline
 
     pinned = {(f["invariant"], f["cause"]) for f in load_baseline(None)["findings"]
               if f["profile"] == "v3.4" and f["world"] == "default"}
@@ -165,7 +165,7 @@ def test_divergent_run_ending_mid_operation_still_names_the_invariant() -> None:
     """A lockstep run that diverges in the middle of an online (the mirror skipped
     node_set_state) reports the invariant: the operation is run to its end on the mirror,
     where node_state breaks, and the trace is the explorer's shortest (12 steps)."""
-    from checker.stateful import _invariant_within
+    from checker.engines.stateful import _invariant_within
     from spec.actions import Action
 
     name = "node_state_not_set_on_online"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.diff import run_ops
+from checker.review.diff import run_ops
 from checker.model import SpecModel
 from spec.actions import ENOMEM, Action, NotifierCall, hotadd, inject, write
 from spec.config import load_world

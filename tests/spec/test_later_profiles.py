@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.diff import run_ops
+from checker.review.diff import run_ops
 from checker.model import SpecModel
 from spec.actions import EINVAL, EPERM, hotadd, write
 from spec.parse import prefix_request_38

@@ -183,11 +183,11 @@ def test_no_callback_no_status_change_nid_judgement() -> None:
     first memory is no violation (the announcement has no witness), on every profile."""
     from pathlib import Path
 
-    from checker.explore import explore, verdicts
+    from checker.engines.explore import explore, verdicts
     from checker.model import SpecModel
     from spec.config import load_world
 
-    bare = Path(__file__).resolve().parents[1] / "checker" / "smt" / "worlds" / "bare.toml"
+    bare = Path(__file__).resolve().parents[1] / "checker" / "engines" / "smt" / "worlds" / "bare.toml"
     for profile in ("v3.4", "v6.1", "v6.17"):
         m = SpecModel(load_world(bare).with_profile(profile))
         got = {v.name: v.verdict for v in verdicts(m, explore(m), None)}

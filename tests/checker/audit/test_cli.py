@@ -9,7 +9,7 @@ import pytest
 
 from checker.audit.snapshot import archive_bytes
 from checker.cli import main
-from checker.schemas import validate
+from checker.formats.schemas import validate
 from tests.checker.audit.conftest import SNAPSHOTS, snapshot_path
 
 HOT = "qemu-6.1-2node-hotadded.tar.gz"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import types
 
-from checker.explore import explore
+from checker.engines.explore import explore
 from checker.model import MirrorModel
 from spec.worlds import builtin_world
 

@@ -13,7 +13,7 @@ from checker.conform.predict import Predictor, operations
 from checker.conform.qmp import QMP, QMPError
 from checker.conform.run import run_suite, run_trace
 from checker.conform.suite import Generator, generate, short
-from checker.traces import Trace, TraceStep
+from checker.formats.traces import Trace, TraceStep
 from spec.actions import EBUSY, EINVAL, write
 from spec.errors import TraceError
 from spec.profiles import get_profile
@@ -262,7 +262,7 @@ def test_report_validates_and_names_the_divergence(suite: list, tmp_path: Path) 
 
     from checker.conform import report
     from checker.conform.run import SuiteRun
-    from checker.schemas import validate
+    from checker.formats.schemas import validate
 
     name, t, purpose = next(x for x in suite if x[0] == "qemu-2node-selftest")
     run = SuiteRun(results=[run_trace(SpecGuest(t.world), name, t, get_profile("v6.1"), purpose),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.explore import explore
+from checker.engines.explore import explore
 from checker.model import SpecModel
-from checker.traces import Trace, TraceStep
+from checker.formats.traces import Trace, TraceStep
 from spec.actions import Action, hotadd, hotremove, inject, read, write
 from spec.config import World
 from spec.worlds import builtin_world

@@ -12,7 +12,7 @@ import pytest
 from checker.formats import itf, parse
 from checker.formats.states import spec_states
 from checker.model import SpecModel
-from checker.traces import replay
+from checker.formats.traces import replay
 from spec.actions import STATE_TEXT
 from spec.errors import TraceError
 
@@ -105,7 +105,7 @@ def test_damaged_state_is_named(golden_traces) -> None:
 
 
 def test_informational_fields_survive(golden_traces) -> None:
-    from checker.traces import Trace
+    from checker.formats.traces import Trace
 
     data = golden_traces["status_change_nid--offline_MEM_GOING_OFFLINE"].to_json()
     data["steps"][0]["obs"]["lock_hold_ns"] = 1.5

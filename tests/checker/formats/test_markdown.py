@@ -13,7 +13,7 @@ import pytest
 
 from checker.formats import markdown, parse
 from checker.model import SpecModel
-from checker.traces import replay
+from checker.formats.traces import replay
 from spec.errors import TraceError
 
 

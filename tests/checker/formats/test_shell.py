@@ -13,7 +13,7 @@ import pytest
 
 from checker.formats import parse, shell
 from checker.model import SpecModel
-from checker.traces import Trace, replay
+from checker.formats.traces import Trace, replay
 
 SH = "/bin/sh"
 

@@ -3,9 +3,9 @@
 changed, written once for both interpretations, with the invariant BMC must find violated
 (GHOST_MANIFEST).
 
-They run on tests/checker/smt/worlds/chain.toml (two callbacks that may refuse, so a chain can
+They run on tests/checker/engines/smt/worlds/chain.toml (two callbacks that may refuse, so a chain can
 be stopped before its last callee), where the unmutated spec keeps all three invariants under
-both profiles; tests/checker/smt/test_ghosts.py measures the explorer's shortest trace for each
+both profiles; tests/checker/engines/smt/test_ghosts.py measures the explorer's shortest trace for each
 mutant, checks BMC's against it, and runs the agreement test on each mutant too.
 """
 
@@ -49,7 +49,7 @@ class FailedWriteCommits(Steps):
         super().h_ws_finish(x)
 
 
-#: mutant -> (its definition, world file under tests/checker/smt/worlds, profile, invariant)
+#: mutant -> (its definition, world file under tests/checker/engines/smt/worlds, profile, invariant)
 GHOST_MANIFEST: dict[str, tuple[type[Steps], str, str, str]] = {
     "stop_ignored": (StopIgnored, "chain", "v6.1", "chain_order"),
     "cancel_online_skipped": (CancelOnlineSkipped, "chain", "v6.1", "notifier_protocol"),

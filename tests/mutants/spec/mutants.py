@@ -2,12 +2,12 @@
 changed, with what BMC must find (MANIFEST).
 
 Each mutant is a subclass of spec.steps.Steps that redefines one method; the explorer (through
-spec.model) and the Z3 engine (through checker.smt.symbolic) both take the class, so a mutant is
-written once and judged by both. Each runs on a small world of tests/checker/smt/worlds where its
+spec.model) and the Z3 engine (through checker.engines.smt.symbolic) both take the class, so a mutant is
+written once and judged by both. Each runs on a small world of tests/checker/engines/smt/worlds where its
 invariant holds without the mutation (tests/mutants/spec/test_spec_mutants.py checks that with
 the explorer). Every invariant the Z3 engine encodes as a state predicate
-(checker/smt/props.py: Props.names) has at least one mutant, which that test checks too;
-tests/checker/smt/test_smt.py measures the explorer's shortest trace for each and checks BMC's
+(checker/engines/smt/props.py: Props.names) has at least one mutant, which that test checks too;
+tests/checker/engines/smt/test_smt.py measures the explorer's shortest trace for each and checks BMC's
 against it (to FAST_DEPTH in the fast tier, every entry in the slow one; each invariant has an
 entry within FAST_DEPTH). The history invariants' mutants are in step_mutants.py and
 ghost_mutants.py.
@@ -117,7 +117,7 @@ class IsolationNotUndone(Steps):
         x.setb(i, pages=x.If(failing, PAGES_ISOLATED, x.b(i, "pages")))
 
 
-#: mutant -> (its definition, world file under tests/checker/smt/worlds, profile, invariant BMC
+#: mutant -> (its definition, world file under tests/checker/engines/smt/worlds, profile, invariant BMC
 #: must find violated, the explorer's shortest trace length)
 MANIFEST: dict[str, tuple[type[Steps], str, str, str, int]] = {
     "hotadd_unregistered": (HotaddUnregistered, "tiny", "v6.1", "sysfs_dirs", 2),
@@ -138,7 +138,7 @@ MANIFEST: dict[str, tuple[type[Steps], str, str, str, int]] = {
 #: has a mutant within it (tests/mutants/spec/test_spec_mutants.py).
 FAST_DEPTH = 4
 
-#: world-variant mutant -> the world (under tests/checker/smt/worlds) it varies, on which its
+#: world-variant mutant -> the world (under tests/checker/engines/smt/worlds) it varies, on which its
 #: invariant holds; a transition mutant's invariant holds on its own world without the mutation.
 WORLD_VARIANTS: dict[str, str] = {
     "names_two_sections": "hotplug_spb1",

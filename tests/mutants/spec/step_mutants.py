@@ -3,8 +3,8 @@ status_change_nid, remove_only_offline): one method of the definition (spec/step
 written once for both interpretations, with the invariant BMC must find violated
 (STEP_MANIFEST).
 
-All run on tests/checker/smt/worlds/eject.toml under v6.1, where the unmutated spec keeps every
-one of these invariants (a complete search passes them); tests/checker/smt/test_ghosts.py
+All run on tests/checker/engines/smt/worlds/eject.toml under v6.1, where the unmutated spec keeps every
+one of these invariants (a complete search passes them); tests/checker/engines/smt/test_ghosts.py
 measures the explorer's shortest trace for each mutant, checks BMC's against it, and runs the
 agreement test (the ghost system's predicates against the Monitor on every reachable pair) on
 each mutant too.
@@ -87,7 +87,7 @@ class HotaddNodeState(Steps):
         x.set_flag(n, "N_MEMORY", True)
 
 
-#: mutant -> (its definition, world file under tests/checker/smt/worlds, profile, the history
+#: mutant -> (its definition, world file under tests/checker/engines/smt/worlds, profile, the history
 #: invariant BMC must find violated)
 STEP_MANIFEST: dict[str, tuple[type[Steps], str, str, str]] = {
     "going_online_allocatable": (GoingOnlineAllocatable, "eject", "v6.1", "alloc_going_online"),

@@ -3,7 +3,7 @@
 Every state invariant the Z3 engine encodes, on the worlds and profiles the mutants use, has a
 mutant; each mutant's invariant applies to its world and profile and holds there for the
 unchanged spec (on the world a world variant varies: the explorer, complete), so the violation
-BMC finds (tests/checker/smt/test_smt.py) is the mutation's doing; and each mutant, written once,
+BMC finds (tests/checker/engines/smt/test_smt.py) is the mutation's doing; and each mutant, written once,
 admits the same successors and judges the invariants alike under both interpretations of the
 definition on the mutant's states.
 """
@@ -16,19 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from checker.explore import explore, verdicts
+from checker.engines.explore import explore, verdicts
 from checker.model import SpecModel
-from checker.results import InvariantResult
-from checker.smt.encoding import Layout
-from checker.smt.props import Props
-from checker.smt.system import System
+from checker.formats.results import InvariantResult
+from checker.engines.smt.encoding import Layout
+from checker.engines.smt.props import Props
+from checker.engines.smt.system import System
 from spec.config import World, load_world
 from spec.profiles import get_profile
 from spec.steps import Steps
-from tests.checker.smt.agree import bfs, state_agreement
+from tests.checker.engines.smt.agree import bfs, state_agreement
 from tests.mutants.spec.mutants import FAST_DEPTH, MANIFEST, WORLD_VARIANTS, base_world
 
-WORLDS = Path(__file__).resolve().parents[2] / "checker" / "smt" / "worlds"
+WORLDS = Path(__file__).resolve().parents[2] / "checker" / "engines" / "smt" / "worlds"
 
 
 def _world(name: str, profile: str) -> World:

@@ -1,0 +1,335 @@
+"""Explicit-state breadth-first exploration with shortest counterexamples.
+
+The explorer runs any Model (the spec, the kernel mirror, a patched mirror) together with the
+invariant :class:`spec.invariants.Monitor`; a state of the search is the pair (model key,
+monitor state). Breadth-first order makes the first trace found for each (invariant, cause) a
+shortest one. The search is exhaustive (``bound: "complete"``) unless ``max_depth`` cuts it.
+
+Models with a compact state (the ``PackedModel`` protocol below: every state one int, the
+invariants checked on each transition by the model) go through :func:`explore_packed`, the same
+breadth-first search over a set of ints, optionally under symmetry reduction; the SPIN benchmark
+world (checker.engines.bench) is such a model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable, Protocol
+
+from checker.model import Model
+from checker.formats.results import InvariantResult
+from checker.formats.traces import Trace, TraceStep, node_changes
+from spec.actions import Action, Observation
+from spec.invariants import INVARIANTS, Monitor, Violation
+
+
+@dataclass
+class Hit:
+    violation: Violation
+    key: Hashable | None  # the search state before the violating transition (None: initial)
+    action: Action | None
+    obs: Observation | None
+    depth: int
+
+
+@dataclass
+class ExploreResult:
+    states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    complete: bool = True
+    seconds: float = 0.0
+    hits: dict[tuple[str, str], Hit] = field(default_factory=dict)
+    twins: dict[str, int] = field(default_factory=dict)  # twin -> depth first reached
+    traces: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # under symmetry reduction (packed models): states and transitions above are the full
+    # counts (sums over orbits); these are what the search stored and expanded
+    symmetry: bool = False
+    orbits: int = 0
+    orbit_transitions: int = 0
+    group_order: int = 1
+
+    def violated(self) -> set[str]:
+        return {inv for inv, _ in self.hits} | {inv for inv, _ in self.traces}
+
+
+def applicable(model: Model) -> list[str]:
+    names = [inv.name for inv in INVARIANTS]
+    if not model.profile.end_phys_index:
+        names.remove("sysfs_end_phys_index")
+    if not any(c.kind == "slub" for c in model.world.callbacks):
+        names.remove("slub_structures")
+    return names
+
+
+def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: set[str] | None = None,
+            progress: Callable[[int, int, int, float], None] | None = None,
+            max_states: int | None = None, symmetry: bool = True) -> ExploreResult:
+    """Breadth-first search of ``model``. ``stop_on``: stop once one of these invariants is
+    violated (the result is then not complete). ``symmetry`` applies to models that offer a
+    symmetry reduction (packed models); the others are explored in full."""
+    if model.packed:
+        return explore_packed(model, max_depth, stop_on, progress, max_states, symmetry)  # type: ignore[arg-type]
+    t0 = time.monotonic()
+    res = ExploreResult()
+    monitor = Monitor(model.world, model.profile, model.threads,
+                      model.view_from_machine)
+    parent: dict[Hashable, tuple[Hashable | None, Action | None, Observation | None, Any]] = {}
+    queue: deque[tuple[Hashable, Any, Any, int]] = deque()
+
+    def record(vs: list[Violation], key: Hashable | None, a: Action | None,
+               obs: Observation | None, depth: int) -> bool:
+        stop = False
+        for v in vs:
+            k = (v.invariant, v.cause)
+            if k not in res.hits:
+                res.hits[k] = Hit(v, key, a, obs, depth)
+            if stop_on and v.invariant in stop_on:
+                stop = True
+        return stop
+
+    for s0 in model.initial():
+        ms0, vs, twins = monitor.initial(model.machine(s0), model.view(s0))
+        key0 = (model.key(s0), ms0)
+        if key0 in parent:
+            continue
+        parent[key0] = (None, None, None, model.machine(s0))
+        queue.append((key0, s0, ms0, 0))
+        for tw in twins:
+            res.twins.setdefault(tw, 0)
+        if record(vs, None, None, None, 0):
+            res.complete = False
+            queue.clear()
+    last = t0
+    while queue:
+        key, s, ms, depth = queue.popleft()
+        if max_depth is not None and depth >= max_depth:
+            res.complete = False
+            continue
+        pre = model.machine(s)
+        stop = False
+        for a, s2, obs in model.successors(s):
+            res.transitions += 1
+            post = model.machine(s2)
+            quiet = model.quiescent(s2)
+            ms2, vs, twins = monitor.step(ms, pre, a, obs, post, quiet,
+                                          lambda s2=s2: model.view(s2))
+            for tw in twins:
+                res.twins.setdefault(tw, depth + 1)
+            if vs and record(vs, key, a, obs, depth + 1):
+                stop = True
+            key2 = (model.key(s2), ms2)
+            if key2 not in parent:
+                parent[key2] = (key, a, obs, post)
+                queue.append((key2, s2, ms2, depth + 1))
+                res.depth = max(res.depth, depth + 1)
+            if stop:
+                break
+        if stop:
+            res.complete = False
+            break
+        if max_states is not None and len(parent) >= max_states:
+            res.complete = False
+            break
+        if progress is not None:
+            now = time.monotonic()
+            if now - last > 1.0:
+                progress(len(parent), res.transitions, depth, now - t0)
+                last = now
+    res.states = len(parent)
+    res.seconds = time.monotonic() - t0
+    for k, hit in res.hits.items():
+        res.traces[k] = _trace(model, parent, hit)
+    return res
+
+
+def _trace(model: Model, parent: dict[Hashable, Any], hit: Hit) -> Trace:
+    """The path from the initial state to ``hit.key``, then the violating transition."""
+    steps: list[TraceStep] = []
+    key = hit.key
+    while key is not None:
+        pkey, a, obs, post = parent[key]
+        if a is not None and obs is not None:
+            steps.append(TraceStep(a, obs, _notes(parent[pkey][3], post)))
+        key = pkey
+    steps.reverse()
+    if hit.action is not None and hit.obs is not None:
+        steps.append(TraceStep(hit.action, hit.obs))
+    v = hit.violation
+    return Trace(model.profile.name, model.world, steps, v.invariant, v.cause, v.message)
+
+
+def _notes(pre: Any, post: Any) -> dict[str, Any]:
+    changes = node_changes(pre, post)
+    return {"node_changes": changes} if changes else {}
+
+
+def verdicts(model: Model | PackedModel, res: ExploreResult, max_depth: int | None) -> list[InvariantResult]:
+    """One InvariantResult per applicable invariant, with its shortest trace if violated."""
+    out = []
+    bound: str | int = "complete" if res.complete else (max_depth if max_depth is not None else res.depth)
+    if model.packed:
+        return _packed_verdicts(model, res, bound)
+    for name in applicable(model):
+        inv = next(i for i in INVARIANTS if i.name == name)
+        hits = sorted((k for k in res.hits if k[0] == name), key=lambda k: len(res.traces[k]))
+        if hits:
+            k = hits[0]
+            out.append(InvariantResult(name, inv.seed_section, "explore", "violated", bound,
+                                       res.traces[k], res.hits[k].violation.message, k[1],
+                                       name in res.twins))
+        else:
+            out.append(InvariantResult(name, inv.seed_section, "explore", "passed", bound,
+                                       None, "", "", name in res.twins))
+    return out
+
+
+class PackedModel(Protocol):
+    """A model whose states are ints. ``expand(s, labels)`` returns the successors of ``s`` in a
+    fixed order and the violations of its transitions as (index into the successors, invariant,
+    cause); with ``labels`` it appends one label per successor. ``symmetry()`` returns None or
+    an object with ``canonical(s)``, ``orbit_size(c)`` and ``order`` (see checker.engines.bench.symmetry).
+
+    A violating transition is counted, and its target is not explored further: a failed check
+    ends the path, as a failed ``assert`` does in SPIN (so a seeded bug cannot lead the search
+    into states that only exist past the broken check)."""
+
+    invariants: tuple[tuple[str, str], ...]
+    packed: bool  # True
+
+    def initial_keys(self) -> list[int]: ...
+
+    def expand(self, s: int, labels: list[str] | None = None
+               ) -> tuple[list[int], list[tuple[int, str, str]] | None]: ...
+
+    def symmetry(self) -> Any: ...
+
+    def make_trace(self, steps: list[tuple[str, int]], invariant: str, cause: str) -> Any: ...
+
+
+def explore_packed(model: PackedModel, max_depth: int | None = None, stop_on: set[str] | None = None,
+                   progress: Callable[[int, int, int, float], None] | None = None,
+                   max_states: int | None = None, symmetry: bool = True) -> ExploreResult:
+    """Level-by-level BFS over int states; the visited set maps each state to its BFS parent.
+
+    Under symmetry every successor is replaced by its orbit's canonical state, so the search
+    stores one state per orbit; ``states``/``transitions`` are then the full counts, the sums of
+    orbit sizes (and orbit size x out-degree), and ``orbits``/``orbit_transitions`` what was
+    stored and expanded. Traces are rebuilt on concrete states, so they replay as written."""
+    t0 = time.monotonic()
+    res = ExploreResult()
+    sym = model.symmetry() if symmetry else None
+    canon = sym.canonical if sym is not None else None
+    osize = sym.orbit_size if sym is not None else None
+    res.symmetry = sym is not None
+    res.group_order = sym.order if sym is not None else 1
+    expand = model.expand
+    parent: dict[int, int] = {}
+    frontier: list[int] = []
+    weights: list[int] = []
+    hits: dict[tuple[str, str], tuple[int, int]] = {}
+    full_states = full_trans = trans = 0
+    for s0 in model.initial_keys():
+        c = canon(s0) if canon else s0
+        if c not in parent:
+            parent[c] = -1
+            frontier.append(c)
+            weights.append(osize(c) if osize else 1)
+    full_states = sum(weights)
+    depth = 0
+    stop = False
+    done = 0
+    while frontier and not stop:
+        if max_depth is not None and depth >= max_depth:
+            res.complete = False
+            break
+        nxt: list[int] = []
+        nw: list[int] = []
+        for key, wt in zip(frontier, weights):
+            succ, viol = expand(key)
+            n = len(succ)
+            trans += n
+            full_trans += wt * n
+            if viol:
+                for _, inv, cause in viol:
+                    if (inv, cause) not in hits:
+                        hits[(inv, cause)] = (key, depth + 1)
+                    if stop_on and inv in stop_on:
+                        stop = True
+                bad = {i for i, _, _ in viol}
+                succ = [s2 for i, s2 in enumerate(succ) if i not in bad]
+            if canon is not None:
+                for s2 in succ:
+                    c = canon(s2)
+                    if c not in parent:
+                        parent[c] = key
+                        nxt.append(c)
+                        w = osize(c)  # type: ignore[misc]
+                        nw.append(w)
+                        full_states += w
+            else:
+                for s2 in succ:
+                    if s2 not in parent:
+                        parent[s2] = key
+                        nxt.append(s2)
+                full_states += len(nxt) - len(nw)
+                nw.extend([1] * (len(nxt) - len(nw)))
+            done += 1
+            if stop or (max_states is not None and len(parent) >= max_states):
+                stop = True
+                break
+            if progress is not None and not done & 0xFFF:
+                progress(len(parent), trans, depth, time.monotonic() - t0)
+        if stop:
+            res.complete = False
+        if nxt:
+            depth += 1
+        frontier, weights = nxt, nw
+    res.depth = depth
+    res.orbits, res.orbit_transitions = len(parent), trans
+    res.states, res.transitions = full_states, full_trans
+    res.seconds = time.monotonic() - t0
+    for (inv, cause), (key, _) in hits.items():
+        res.traces[(inv, cause)] = _packed_trace(model, parent, canon, key, inv, cause)
+    return res
+
+
+def _packed_trace(model: PackedModel, parent: dict[int, int], canon: Callable[[int], int] | None,
+                  key: int, inv: str, cause: str) -> Any:
+    """The BFS path of representatives to ``key``, followed on concrete states (each step takes
+    the first transition whose target has the next representative as canonical form), then the
+    first transition that violates ``inv`` with ``cause``."""
+    reps = []
+    k = key
+    while k != -1:
+        reps.append(k)
+        k = parent[k]
+    reps.reverse()
+    x = next(s for s in model.initial_keys() if (canon(s) if canon else s) == reps[0])
+    steps: list[tuple[str, int]] = []
+    for c in reps[1:]:
+        labels: list[str] = []
+        succ, _ = model.expand(x, labels)
+        i = next(i for i, y in enumerate(succ) if (canon(y) if canon else y) == c)
+        steps.append((labels[i], succ[i]))
+        x = succ[i]
+    labels = []
+    succ, viol = model.expand(x, labels)
+    i = next(i for i, v, c2 in viol or () if (v, c2) == (inv, cause))
+    steps.append((labels[i], succ[i]))
+    return model.make_trace(steps, inv, cause)
+
+
+def _packed_verdicts(model: Any, res: ExploreResult, bound: str | int) -> list[InvariantResult]:
+    out = []
+    for name, text in model.invariants:
+        hits = sorted((k for k in res.traces if k[0] == name), key=lambda k: len(res.traces[k]))
+        if hits:
+            t = res.traces[hits[0]]
+            out.append(InvariantResult(name, text, "explore", "violated", bound, t, t.message,
+                                       hits[0][1]))
+        else:
+            out.append(InvariantResult(name, text, "explore", "passed", bound))
+    return out

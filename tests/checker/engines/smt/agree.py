@@ -1,0 +1,149 @@
+"""Agreement of the Z3 relation with the spec and the Monitor (test helpers).
+
+The backbone of the Z3 engine's tests: on the reachable states (or (state, Monitor state) pairs)
+of small worlds, the successors the relation admits are exactly the spec's (the two
+interpretations of spec/steps agree), each encoded state invariant says what the Monitor says,
+and each path's ghost update and history predicates are the Monitor's own (the two
+interpretations of spec/history agree). Paths are compiled to Python (pyeval) so that thousands
+of states take seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+import z3
+
+from checker.engines.explore import explore, verdicts
+from checker.model import SpecModel
+from checker.engines.smt.bmc import Checker
+from checker.engines.smt.ghosts import GHOST_INVARIANTS, GhostSystem
+from checker.engines.smt.props import Props
+from checker.engines.smt.system import System
+from spec.invariants import Monitor
+from spec.steps import Steps
+from tests.checker.engines.smt.pyeval import compile_conj, compile_term
+
+
+def bfs(sm: SpecModel, limit: int | None) -> list[Any]:
+    """The spec's reachable states, breadth first (the first ``limit``)."""
+    s0 = sm.initial()[0]
+    seen: dict[Any, None] = {s0: None}
+    queue = deque([s0])
+    while queue and (limit is None or len(seen) < limit):
+        for _a, s2, _o in sm.successors(queue.popleft()):
+            if s2 not in seen:
+                seen[s2] = None
+                queue.append(s2)
+    return list(seen)[:limit]
+
+
+def monitor_says(sm: SpecModel, mon: Monitor, s: Any) -> set[str]:
+    """The state invariants the Monitor reports in ``s``."""
+    m = sm.machine(s)
+    busy = frozenset(op.block for op in s.threads if op is not None)
+    v: list = []
+    mon._always(m, busy, v, set())
+    if sm.quiescent(s):
+        mon._quiescent(m, sm.view(s), v, set())
+    return {x.invariant for x in v}
+
+
+def state_agreement(sm: SpecModel, sy: System, states: list[Any]) -> None:
+    """On each state: the relation's successors are the spec's, and each encoded state
+    invariant holds exactly where the Monitor reports no violation of it."""
+    P = Props(sy.L)
+    mon = Monitor(sm.world, sm.profile, sm.threads, True)
+    s0 = sm.initial()[0]
+    mon.initial(sm.machine(s0), sm.view(s0))
+    solver = z3.Solver()
+    for s in dict.fromkeys(states):
+        want: dict = {}
+        for a, s2, _ in sm.successors(s):
+            assert a not in want
+            want[a] = sy.L.encode(s2)
+        vals = sy.L.encode(s)
+        got: dict = {}
+        for a, v in sy.successors(vals, solver):
+            assert a not in got, f"two successors for {a}"
+            got[a] = v
+        assert got == want, sy.L.describe(vals)
+        says = monitor_says(sm, mon, s)
+        for name in P.names():
+            holds = z3.simplify(z3.substitute(P.holds(name, sy.X), *[
+                (sy.X[k], z3.BoolVal(x) if isinstance(x, bool) else z3.BitVecVal(x, 32))
+                for k, x in vals.items()]))
+            assert z3.is_true(holds) == (name not in says), (name, sy.L.describe(vals))
+
+
+def history_agreement(sy: GhostSystem, limit: int | None = None) -> dict[str, int]:
+    """On every reachable (state, Monitor state) pair (the first ``limit``): each successor
+    takes exactly one path, whose update gives the spec's next state and the Monitor's next
+    ghosts, and whose predicates are true exactly for the history invariants the Monitor
+    reports on that step. Returns, per invariant, how many steps break it."""
+    sm = sy.model()
+    L = sy.L
+    guards = [compile_conj(p.guard) for p in sy.paths]
+    upd = [{k: compile_term(v) for k, v in p.upd.items()} for p in sy.paths]
+    bad = [{n: compile_term(b[n]) for n in GHOST_INVARIANTS} for b in sy.path_bad]
+    by_action: dict = {}
+    for k, p in enumerate(sy.paths):
+        by_action.setdefault(p.action, []).append(k)
+    mon = Monitor(sy.world, sm.profile, sm.threads, True)
+    s0 = sm.initial()[0]
+    ms0, _, _ = mon.initial(sm.machine(s0), sm.view(s0))
+    assert {**L.encode(s0), **L.encode_ghosts(ms0)} == sy.initial_values()
+    seen = {(s0, ms0)}
+    queue = deque([(s0, ms0)])
+    hits = {n: 0 for n in GHOST_INVARIANTS}
+    while queue and (limit is None or len(seen) < limit):
+        s, ms = queue.popleft()
+        vals = {**L.encode(s), **L.encode_ghosts(ms)}
+        en: dict = {}
+        for a, ks in by_action.items():
+            for k in ks:
+                if guards[k](vals):
+                    assert a not in en, f"two paths for {a}"
+                    en[a] = k
+        succ = list(sm.successors(s))
+        assert set(en) == {a for a, _, _ in succ}, L.describe(vals)
+        for a, s2, obs in succ:
+            ms2, vs, _ = mon.step(ms, sm.machine(s), a, obs, sm.machine(s2), sm.quiescent(s2),
+                                  lambda s2=s2: sm.view(s2))
+            k = en[a]
+            nxt = dict(vals)
+            for f, fn in upd[k].items():
+                v = fn(vals)
+                nxt[f] = bool(v) if f in L.bools else int(v)
+            want = {**L.encode(s2), **L.encode_ghosts(ms2)}
+            assert nxt == want, (a, sorted(f for f in want if nxt[f] != want[f]), L.describe(vals))
+            says = {v.invariant for v in vs}
+            for n in GHOST_INVARIANTS:
+                got = bool(bad[k][n](vals))
+                assert got == (n in says), (n, a, [v.message for v in vs], L.describe(vals))
+                hits[n] += got
+            if (s2, ms2) not in seen:
+                seen.add((s2, ms2))
+                queue.append((s2, ms2))
+    return hits
+
+
+def explorer_violated(w: Any, steps: type[Steps] = Steps) -> set[str]:
+    m = SpecModel(w, steps=steps)
+    return {v.name for v in verdicts(m, explore(m), None) if v.verdict == "violated"}
+
+
+def explorer_shortest(m: SpecModel, inv: str) -> int:
+    res = explore(m, stop_on={inv})
+    return min(len(v.trace) for v in verdicts(m, res, None) if v.name == inv and v.trace)
+
+
+def bmc_at_explorer_length(sy: System, inv: str) -> None:
+    """BMC on ``sy`` finds ``inv`` at the explorer's shortest length on the same definition,
+    with a trace of that length (decoded, replayed and judged by the Monitor)."""
+    want = explorer_shortest(sy.model(), inv)
+    o = Checker(sy, time.monotonic() + 300).bmc([inv], want)[inv]
+    assert o.verdict == "violated" and o.bound == want and o.trace is not None
+    assert len(o.trace) == want and o.trace.invariant == inv
