@@ -19,8 +19,8 @@ Leaves out: interleavings of writers and firmware (the explorer's business, not 
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Iterator
+from collections.abc import Hashable, Iterator
+from typing import Any
 
 from spec.actions import (
     MEM_OFFLINE, MEM_ONLINE, Action, errno_name, hotadd, hotremove, inject, read, write,
@@ -31,6 +31,7 @@ from spec.model import Spec
 from spec.profiles import get_profile
 from spec.state import KERNEL_ZONES, State
 
+from checker.engines.reach import Search, reach
 from checker.formats.traces import Trace, TraceStep
 
 GARBAGE = (b"Online", b"offline\n")
@@ -81,6 +82,31 @@ def expand(spec: Spec, s: State, a: Action) -> list[tuple[list[TraceStep], State
                 stack.append((s2, p2))
     return out
 
+
+
+class _Signatures(Search):
+    """The suite's search over quiescent spec states, one edge per operation (its runs through
+    every choice): the first, so shortest, operation sequence of each new signature."""
+
+    def __init__(self, suite: Generator, known: set[tuple[str, ...]]) -> None:
+        self.suite, self.known = suite, known
+        self.found: dict[tuple[str, ...], list[Action]] = {}
+
+    def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
+        s = self.suite.spec.initial()
+        yield s, s, None
+
+    def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
+        path: list[Action] | None = None
+        for a in self.suite.operations(node):
+            for steps, s2 in expand(self.suite.spec, node, a):
+                ret = steps[-1].obs.ret
+                sig = self.suite.signature(node, a, ret if ret is not None else 0, s2)
+                if sig not in self.found and sig not in self.known:
+                    if path is None:
+                        path = self.reached.path(key)[1:]
+                    self.found[sig] = path + [a]
+                yield a, s2, s2
 
 class Generator:
     def __init__(self, world: World) -> None:
@@ -140,23 +166,9 @@ class Generator:
     def search(self, known: set[tuple[str, ...]]) -> list[tuple[tuple[str, ...], list[Action]]]:
         """For each signature not in ``known``, the shortest operation sequence that shows it
         (BFS order); ``known`` grows by what is found."""
-        start = self.spec.initial()
-        seen = {start}
-        queue: deque[tuple[State, list[Action]]] = deque([(start, [])])
-        found: dict[tuple[str, ...], list[Action]] = {}
-        while queue:
-            s, path = queue.popleft()
-            if len(path) >= MAX_DEPTH:
-                continue
-            for a in self.operations(s):
-                for steps, s2 in expand(self.spec, s, a):
-                    ret = steps[-1].obs.ret
-                    sig = self.signature(s, a, ret if ret is not None else 0, s2)
-                    if sig not in found and sig not in known:
-                        found[sig] = path + [a]
-                    if s2 not in seen:
-                        seen.add(s2)
-                        queue.append((s2, path + [a]))
+        search = _Signatures(self, known)
+        reach(search, max_depth=MAX_DEPTH)
+        found = search.found
         known.update(found)
         return list(found.items())
 

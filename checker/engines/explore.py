@@ -14,15 +14,16 @@ world (checker.engines.bench) is such a model.
 from __future__ import annotations
 
 import time
-from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Protocol
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Protocol
 
+from checker.engines.reach import Monitored, Reached, reach
 from checker.model import Model
 from checker.formats.results import InvariantResult
 from checker.formats.traces import Trace, TraceStep, node_changes
 from spec.actions import Action, Observation
-from spec.invariants import INVARIANTS, Monitor, Violation
+from spec.invariants import INVARIANTS, Violation
 
 
 @dataclass
@@ -72,89 +73,44 @@ def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: s
     symmetry reduction (packed models); the others are explored in full."""
     if model.packed:
         return explore_packed(model, max_depth, stop_on, progress, max_states, symmetry)  # type: ignore[arg-type]
-    t0 = time.monotonic()
-    res = ExploreResult()
-    monitor = Monitor(model.world, model.profile, model.threads,
-                      model.view_from_machine)
-    parent: dict[Hashable, tuple[Hashable | None, Action | None, Observation | None, Any]] = {}
-    queue: deque[tuple[Hashable, Any, Any, int]] = deque()
-
-    def record(vs: list[Violation], key: Hashable | None, a: Action | None,
-               obs: Observation | None, depth: int) -> bool:
-        stop = False
-        for v in vs:
-            k = (v.invariant, v.cause)
-            if k not in res.hits:
-                res.hits[k] = Hit(v, key, a, obs, depth)
-            if stop_on and v.invariant in stop_on:
-                stop = True
-        return stop
-
-    for s0 in model.initial():
-        ms0, vs, twins = monitor.initial(model.machine(s0), model.view(s0))
-        key0 = (model.key(s0), ms0)
-        if key0 in parent:
-            continue
-        parent[key0] = (None, None, None, model.machine(s0))
-        queue.append((key0, s0, ms0, 0))
-        for tw in twins:
-            res.twins.setdefault(tw, 0)
-        if record(vs, None, None, None, 0):
-            res.complete = False
-            queue.clear()
-    last = t0
-    while queue:
-        key, s, ms, depth = queue.popleft()
-        if max_depth is not None and depth >= max_depth:
-            res.complete = False
-            continue
-        pre = model.machine(s)
-        stop = False
-        for a, s2, obs in model.successors(s):
-            res.transitions += 1
-            post = model.machine(s2)
-            quiet = model.quiescent(s2)
-            ms2, vs, twins = monitor.step(ms, pre, a, obs, post, quiet,
-                                          lambda s2=s2: model.view(s2))
-            for tw in twins:
-                res.twins.setdefault(tw, depth + 1)
-            if vs and record(vs, key, a, obs, depth + 1):
-                stop = True
-            key2 = (model.key(s2), ms2)
-            if key2 not in parent:
-                parent[key2] = (key, a, obs, post)
-                queue.append((key2, s2, ms2, depth + 1))
-                res.depth = max(res.depth, depth + 1)
-            if stop:
-                break
-        if stop:
-            res.complete = False
-            break
-        if max_states is not None and len(parent) >= max_states:
-            res.complete = False
-            break
-        if progress is not None:
-            now = time.monotonic()
-            if now - last > 1.0:
-                progress(len(parent), res.transitions, depth, now - t0)
-                last = now
-    res.states = len(parent)
-    res.seconds = time.monotonic() - t0
+    search = _Explore(model, stop_on)
+    r = reach(search, max_depth=max_depth, max_states=max_states, progress=progress)
+    res = search.res
+    res.states, res.transitions, res.depth = r.states, r.transitions, r.depth
+    res.complete, res.seconds = r.complete, r.seconds
     for k, hit in res.hits.items():
-        res.traces[k] = _trace(model, parent, hit)
+        res.traces[k] = _trace(model, r, hit)
     return res
 
 
-def _trace(model: Model, parent: dict[Hashable, Any], hit: Hit) -> Trace:
+class _Explore(Monitored):
+    """The explorer's search: keeps the first hit of each (invariant, cause), breadth first, so
+    its trace is a shortest one, and the depth at which each twin was first reached."""
+
+    def __init__(self, model: Model, stop_on: set[str] | None) -> None:
+        super().__init__(model)
+        self.res = ExploreResult()
+        self.stop_on = stop_on or set()
+
+    def found(self, vs: list[Violation], twins: Iterable[str], key: Hashable | None,
+              a: Action | None, obs: Observation | None, depth: int) -> None:
+        for tw in twins:
+            self.res.twins.setdefault(tw, depth)
+        for v in vs:
+            k = (v.invariant, v.cause)
+            if k not in self.res.hits:
+                self.res.hits[k] = Hit(v, key, a, obs, depth)
+            if v.invariant in self.stop_on:
+                self.stop = True
+
+
+def _trace(model: Model, r: Reached, hit: Hit) -> Trace:
     """The path from the initial state to ``hit.key``, then the violating transition."""
     steps: list[TraceStep] = []
-    key = hit.key
-    while key is not None:
-        pkey, a, obs, post = parent[key]
-        if a is not None and obs is not None:
-            steps.append(TraceStep(a, obs, _notes(parent[pkey][3], post)))
-        key = pkey
-    steps.reverse()
+    if hit.key is not None:
+        labels = r.path(hit.key)
+        for (_, _, pre), (a, obs, post) in zip(labels, labels[1:]):
+            steps.append(TraceStep(a, obs, _notes(pre, post)))
     if hit.action is not None and hit.obs is not None:
         steps.append(TraceStep(hit.action, hit.obs))
     v = hit.violation

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from checker.engines.reach import Plain, reach
 from checker.model import Model
 from checker.formats.traces import Trace, TraceStep
 from spec.actions import STATE_TEXT, Action
@@ -78,47 +78,56 @@ def build(model: Model, max_states: int = DEFAULT_LIMIT, max_depth: int | None =
     """Breadth-first search of ``model`` that keeps every state and transition. Raises
     :class:`StateGraphError` when more than ``max_states`` states are reachable (within
     ``max_depth``)."""
-    g = nx.DiGraph(world=model.world.name, profile=model.profile.name, model=model.name)
-    index: dict[Hashable, int] = {}
-    states: list[Any] = []
-    queue: deque[int] = deque()
-    complete = True
+    search = _Graph(model, max_states, max_depth)
+    r = reach(search, max_depth=max_depth)
+    g = search.g
+    g.graph["complete"] = r.complete
+    g.graph["states"] = search.states
+    return g
 
-    def add(s: Any, depth: int) -> int:
-        k = model.key(s)
-        n = index.get(k)
+
+class _Graph(Plain):
+    """The state graph as a search: a node per state (numbered in breadth-first order), an edge
+    per pair of states with every action between them."""
+
+    def __init__(self, model: Model, max_states: int, max_depth: int | None) -> None:
+        super().__init__(model)
+        self.g = nx.DiGraph(world=model.world.name, profile=model.profile.name, model=model.name)
+        self.index: dict[Hashable, int] = {}
+        self.states: list[Any] = []
+        self.max_states, self.max_depth = max_states, max_depth
+
+    def add(self, k: Hashable, s: Any, depth: int) -> int:
+        n = self.index.get(k)
         if n is None:
-            n = len(states)
-            if n >= max_states:
+            n = len(self.states)
+            if n >= self.max_states:
+                model, d = self.model, self.max_depth
                 raise StateGraphError(
-                    f"world {model.world.name!r} ({model.name}) has more than {max_states:,} "
-                    f"reachable states{'' if max_depth is None else f' within depth {max_depth}'}; "
+                    f"world {model.world.name!r} ({model.name}) has more than {self.max_states:,} "
+                    f"reachable states{'' if d is None else f' within depth {d}'}; "
                     f"a state graph is drawn for small worlds only (bound it with --max-depth, "
                     f"or raise --graph-limit)")
-            index[k] = n
-            states.append(s)
-            g.add_node(n, key=k, label=summary(model, s), depth=depth,
-                       quiescent=bool(model.quiescent(s)))
-            queue.append(n)
+            self.index[k] = n
+            self.states.append(s)
+            self.g.add_node(n, key=k, label=summary(self.model, s), depth=depth,
+                            quiescent=bool(self.model.quiescent(s)))
         return n
 
-    for s0 in model.initial():
-        add(s0, 0)
-    while queue:
-        u = queue.popleft()
-        depth = g.nodes[u]["depth"]
-        if max_depth is not None and depth >= max_depth:
-            complete = False
-            continue
-        for a, s2, _obs in model.successors(states[u]):
-            v = add(s2, depth + 1)
-            if g.has_edge(u, v):
-                g.edges[u, v]["actions"].append(a)
+    def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
+        for k, s0, label in super().starts():
+            self.add(k, s0, 0)
+            yield k, s0, label
+
+    def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
+        u = self.index[key]
+        for a, k2, s2 in super().successors(key, node, depth):
+            v = self.add(k2, s2, depth + 1)
+            if self.g.has_edge(u, v):
+                self.g.edges[u, v]["actions"].append(a)
             else:
-                g.add_edge(u, v, actions=[a], label=edge_label(a))
-    g.graph["complete"] = complete
-    g.graph["states"] = states
-    return g
+                self.g.add_edge(u, v, actions=[a], label=edge_label(a))
+            yield a, k2, s2
 
 
 def shortest_actions(g: nx.DiGraph, target: int, source: int = 0) -> list[Action]:

@@ -35,10 +35,11 @@ between lock models and are not observable from userspace or a callback.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from collections.abc import Hashable, Iterator
+from typing import Any
 
+from checker.engines.reach import Search, reach
 from checker.model import Model
 from checker.review.compare import Difference, compare_runs, generic, iter_aspects, op_label, show, tag
 from checker.review.runs import OpRun, replay_ops, run_ops, start_actions
@@ -159,20 +160,43 @@ def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
     found: dict[tuple[Any, ...], Difference] = {}
     sa, sb = ma.initial()[0], mb.initial()[0]
     _boot(ma, mb, sa, sb, found)
-    memo_a, memo_b = _Memo(ma), _Memo(mb)
     # files that exist on one side only are reported once, at boot, not at every operation
     one_sided = {k[2] for k in found if k[:2] == ("boot", "file")}
-    parent: dict[Hashable, tuple[Hashable | None, tuple[OpRun, OpRun] | None]] = {}
-    k0 = (ma.key(sa), mb.key(sb))
-    parent[k0] = (None, None)
-    queue: deque[tuple[Hashable, Any, Any, int]] = deque([(k0, sa, sb, 0)])
     judges = (_Judge(ma), _Judge(mb)) if judge else None
-    while queue:
-        key, sa, sb, d = queue.popleft()
-        if d >= depth:
-            res.complete = False
-            continue
-        oa, ob = memo_a.ops(sa, set()), memo_b.ops(sb, set())
+    search = _Pairs(ma, mb, sa, sb, found, one_sided, judges)
+    r = reach(search, max_depth=depth, max_states=max_pairs)
+    res.complete = r.complete
+    memo_a, memo_b = search.memo
+    if judges is not None:
+        res.violations = {"a": judges[0].found, "b": judges[1].found}
+    res.pairs = r.states
+    res.runs = memo_a.runs + memo_b.runs
+    res.differences = _merge(sorted(found.values(), key=lambda x: (
+        ASPECTS.index(x.aspect), x.summary, x.step, len(x.trace_a or ()))))
+    for x in res.differences:
+        x.tags = tag(x, ma.world)
+    res.seconds = time.monotonic() - t0
+    return res
+
+
+class _Pairs(Search):
+    """The diff as a search over pairs (state of A, state of B) of quiescent states: each
+    operation both sides can start is run on both, its outcomes compared and recorded in
+    ``found``; pairs whose blocks agree are explored further (:func:`_in_step`)."""
+
+    def __init__(self, ma: Any, mb: Any, sa: Any, sb: Any, found: dict[tuple[Any, ...], Difference],
+                 one_sided: set[Any], judges: tuple[_Judge, _Judge] | None) -> None:
+        self.ma, self.mb, self.sa, self.sb = ma, mb, sa, sb
+        self.found, self.one_sided, self.judges = found, one_sided, judges
+        self.memo = (_Memo(ma), _Memo(mb))
+
+    def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
+        yield (self.ma.key(self.sa), self.mb.key(self.sb)), (self.sa, self.sb), None
+
+    def successors(self, key: Hashable, node: Any, d: int) -> Iterator[tuple[Any, Hashable, Any]]:
+        ma, mb, found, parent = self.ma, self.mb, self.found, self.reached.parent
+        sa, sb = node
+        oa, ob = self.memo[0].ops(sa, set()), self.memo[1].ops(sb, set())
         for start in list(oa) + [s for s in ob if s not in oa]:
             runs_a, runs_b = oa.get(start), ob.get(start)
             if runs_a is None or runs_b is None:
@@ -188,35 +212,20 @@ def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
                 if not partners:
                     _outcome(found, ra, runs_b, "A", parent, key, d, ma, mb)
                 for rb in partners:
-                    if judges is not None:
+                    if self.judges is not None:
                         path = _path(parent, key)
-                        judges[0].judge([p[0] for p in path], ra)
-                        judges[1].judge([p[1] for p in path], rb)
+                        self.judges[0].judge([p[0] for p in path], ra)
+                        self.judges[1].judge([p[1] for p in path], rb)
                     for aspect, k, summ, va, vb in compare_runs(ra, rb):
-                        if aspect == "sysfs" and k[0] in one_sided:
+                        if aspect == "sysfs" and k[0] in self.one_sided:
                             continue
                         _record(found, aspect, k, summ, va, vb, parent, key, (ra, rb), d + 1,
                                 start, ma, mb)
-                    k2 = (ma.key(ra.post), mb.key(rb.post))
-                    if k2 not in parent and _in_step(ma, ra.post, mb, rb.post):
-                        parent[k2] = (key, (ra, rb))
-                        queue.append((k2, ra.post, rb.post, d + 1))
+                    if _in_step(ma, ra.post, mb, rb.post):
+                        yield (ra, rb), (ma.key(ra.post), mb.key(rb.post)), (ra.post, rb.post)
             for rb in runs_b:
                 if not any(_compatible(ra.choices, rb.choices) for ra in runs_a):
                     _outcome(found, rb, runs_a, "B", parent, key, d, ma, mb)
-        if max_pairs is not None and len(parent) >= max_pairs:
-            res.complete = False
-            break
-    if judges is not None:
-        res.violations = {"a": judges[0].found, "b": judges[1].found}
-    res.pairs = len(parent)
-    res.runs = memo_a.runs + memo_b.runs
-    res.differences = _merge(sorted(found.values(), key=lambda x: (
-        ASPECTS.index(x.aspect), x.summary, x.step, len(x.trace_a or ()))))
-    for x in res.differences:
-        x.tags = tag(x, ma.world)
-    res.seconds = time.monotonic() - t0
-    return res
 
 
 def _in_step(ma: Any, sa: Any, mb: Any, sb: Any) -> bool:

@@ -31,13 +31,12 @@ certificate is read).
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import z3
 
+from checker.engines.reach import Monitored, reach
 from checker.engines.smt import certificate
 from checker.engines.smt.bmc import Checker, InternalError, Outcome
 from checker.engines.smt.symbolic import Timeout
@@ -70,27 +69,26 @@ def mine(sy: GhostSystem, budget: int, deadline: float) -> tuple[list[Projection
     """The candidates with the rows of the first ``budget`` (state, Monitor state) pairs of a
     breadth-first search (stopped early at ``deadline``); the number of pairs and whether the
     search was complete."""
-    sm = sy.model()
-    L = sy.L
-    cands = candidates(L)
-    terms = Terms(L)
-    mon = Monitor(sm.world, sm.profile, sm.threads, True)
-    s0 = sm.initial()[0]
-    ms0, _, _ = mon.initial(sm.machine(s0), sm.view(s0))
-    seen = {(s0, ms0)}
-    queue = deque([(s0, ms0)])
-    while queue and len(seen) <= budget and time.monotonic() < deadline:
-        s, ms = queue.popleft()
-        derived = terms.values({**L.encode(s), **L.encode_ghosts(ms)})
-        for c in cands:
+    search = _GhostRows(sy)
+    r = reach(search, max_states=budget + 1, deadline=deadline)
+    return search.cands, r.states, r.complete
+
+
+class _GhostRows(Monitored):
+    """Ghost mining as a search over (state, Monitor state): each expanded pair adds its row."""
+
+    def __init__(self, sy: GhostSystem) -> None:
+        sm = sy.model()
+        super().__init__(sm, Monitor(sm.world, sm.profile, sm.threads, True))
+        self.L = sy.L
+        self.cands = candidates(sy.L)
+        self.terms = Terms(sy.L)
+
+    def visit(self, key: Any, node: Any, depth: int) -> None:
+        s, ms = node
+        derived = self.terms.values({**self.L.encode(s), **self.L.encode_ghosts(ms)})
+        for c in self.cands:
             c.add(derived)
-        for a, s2, obs in sm.successors(s):
-            ms2, _, _ = mon.step(ms, sm.machine(s), a, obs, sm.machine(s2), sm.quiescent(s2),
-                                 lambda s2=s2: sm.view(s2))
-            if (s2, ms2) not in seen:
-                seen.add((s2, ms2))
-                queue.append((s2, ms2))
-    return cands, len(seen), not queue
 
 
 # --- k-induction of the history invariants as step predicates ---------------------------------------

@@ -26,8 +26,6 @@ projection omits (a write's byte count and pending return value).
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -35,6 +33,7 @@ from typing import Any
 
 import z3
 
+from checker.engines.reach import Plain, reach
 from checker.engines.smt.encoding import Layout
 from checker.engines.smt.props import Props
 from checker.engines.smt.system import System
@@ -203,21 +202,24 @@ def mine(sy: System, budget: int = STATE_BUDGET, deadline: float = float("inf")
     """The candidates with the rows of the spec's first ``budget`` reached states (breadth
     first, stopped early at ``deadline``); also the number of states and whether the search
     was complete."""
-    sm = sy.model()
-    cands = candidates(sy.L)
-    terms = Terms(sy.L)
-    s0 = sm.initial()[0]
-    seen, queue = {s0}, deque([s0])
-    while queue and len(seen) <= budget and time.monotonic() < deadline:
-        s = queue.popleft()
-        derived = terms.values(sy.L.encode(s))
-        for c in cands:
+    search = _Rows(sy)
+    r = reach(search, max_states=budget + 1, deadline=deadline)
+    return search.cands, r.states, r.complete
+
+
+class _Rows(Plain):
+    """Lemma mining as a search: each expanded state adds its row to every candidate."""
+
+    def __init__(self, sy: System) -> None:
+        super().__init__(sy.model())
+        self.encode = sy.L.encode
+        self.cands = candidates(sy.L)
+        self.terms = Terms(sy.L)
+
+    def visit(self, key: Any, node: Any, depth: int) -> None:
+        derived = self.terms.values(self.encode(node))
+        for c in self.cands:
             c.add(derived)
-        for _a, s2, _obs in sm.successors(s):
-            if s2 not in seen:
-                seen.add(s2)
-                queue.append(s2)
-    return cands, len(seen), not queue
 
 
 @dataclass

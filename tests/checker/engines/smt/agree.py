@@ -11,12 +11,13 @@ of states take seconds.
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 import z3
 
 from checker.engines.explore import explore, verdicts
+from checker.engines.reach import Monitored, Plain, reach
 from checker.model import SpecModel
 from checker.engines.smt.bmc import Checker
 from checker.engines.smt.ghosts import GHOST_INVARIANTS, GhostSystem
@@ -29,15 +30,28 @@ from tests.checker.engines.smt.pyeval import compile_conj, compile_term
 
 def bfs(sm: SpecModel, limit: int | None) -> list[Any]:
     """The spec's reachable states, breadth first (the first ``limit``)."""
-    s0 = sm.initial()[0]
-    seen: dict[Any, None] = {s0: None}
-    queue = deque([s0])
-    while queue and (limit is None or len(seen) < limit):
-        for _a, s2, _o in sm.successors(queue.popleft()):
-            if s2 not in seen:
-                seen[s2] = None
-                queue.append(s2)
-    return list(seen)[:limit]
+    search = _States(sm)
+    reach(search, max_states=limit)
+    return search.states[:limit]
+
+
+class _States(Plain):
+    """Every state in the order the reach first sees it."""
+
+    def __init__(self, sm: SpecModel) -> None:
+        super().__init__(sm)
+        self.states: list[Any] = []
+
+    def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
+        for k, s, label in super().starts():
+            self.states.append(s)
+            yield k, s, label
+
+    def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
+        for a, k2, s2 in super().successors(key, node, depth):
+            if k2 not in self.reached.parent:  # the reach stores k2 before this resumes
+                self.states.append(s2)
+            yield a, k2, s2
 
 
 def monitor_says(sm: SpecModel, mon: Monitor, s: Any) -> set[str]:
@@ -95,38 +109,44 @@ def history_agreement(sy: GhostSystem, limit: int | None = None) -> dict[str, in
     s0 = sm.initial()[0]
     ms0, _, _ = mon.initial(sm.machine(s0), sm.view(s0))
     assert {**L.encode(s0), **L.encode_ghosts(ms0)} == sy.initial_values()
-    seen = {(s0, ms0)}
-    queue = deque([(s0, ms0)])
     hits = {n: 0 for n in GHOST_INVARIANTS}
-    while queue and (limit is None or len(seen) < limit):
-        s, ms = queue.popleft()
-        vals = {**L.encode(s), **L.encode_ghosts(ms)}
-        en: dict = {}
-        for a, ks in by_action.items():
-            for k in ks:
-                if guards[k](vals):
-                    assert a not in en, f"two paths for {a}"
-                    en[a] = k
-        succ = list(sm.successors(s))
-        assert set(en) == {a for a, _, _ in succ}, L.describe(vals)
-        for a, s2, obs in succ:
-            ms2, vs, _ = mon.step(ms, sm.machine(s), a, obs, sm.machine(s2), sm.quiescent(s2),
-                                  lambda s2=s2: sm.view(s2))
-            k = en[a]
-            nxt = dict(vals)
-            for f, fn in upd[k].items():
-                v = fn(vals)
-                nxt[f] = bool(v) if f in L.bools else int(v)
-            want = {**L.encode(s2), **L.encode_ghosts(ms2)}
-            assert nxt == want, (a, sorted(f for f in want if nxt[f] != want[f]), L.describe(vals))
-            says = {v.invariant for v in vs}
-            for n in GHOST_INVARIANTS:
-                got = bool(bad[k][n](vals))
-                assert got == (n in says), (n, a, [v.message for v in vs], L.describe(vals))
-                hits[n] += got
-            if (s2, ms2) not in seen:
-                seen.add((s2, ms2))
-                queue.append((s2, ms2))
+
+    class Agree(Monitored):
+        says: dict[Any, list[Any]]  # this expansion's violations by action
+
+        def found(self, vs: list[Any], twins: Any, key: Any, a: Any, obs: Any, depth: int) -> None:
+            if a is not None:
+                self.says[a] = vs
+
+        def successors(self, key: Any, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
+            s, ms = node
+            vals = {**L.encode(s), **L.encode_ghosts(ms)}
+            en: dict = {}
+            for a, ks in by_action.items():
+                for k in ks:
+                    if guards[k](vals):
+                        assert a not in en, f"two paths for {a}"
+                        en[a] = k
+            self.says = {}
+            succ = list(super().successors(key, node, depth))
+            assert set(en) == {label[0] for label, _, _ in succ}, L.describe(vals)
+            for (a, _obs, _post), _k2, (s2, ms2) in succ:
+                vs = self.says.get(a, [])
+                k = en[a]
+                nxt = dict(vals)
+                for f, fn in upd[k].items():
+                    v = fn(vals)
+                    nxt[f] = bool(v) if f in L.bools else int(v)
+                want = {**L.encode(s2), **L.encode_ghosts(ms2)}
+                assert nxt == want, (a, sorted(f for f in want if nxt[f] != want[f]), L.describe(vals))
+                says = {v.invariant for v in vs}
+                for n in GHOST_INVARIANTS:
+                    got = bool(bad[k][n](vals))
+                    assert got == (n in says), (n, a, [v.message for v in vs], L.describe(vals))
+                    hits[n] += got
+            return succ
+
+    reach(Agree(sm, mon), max_states=limit)
     return hits
 
 

@@ -1,0 +1,188 @@
+"""One breadth-first reach: the search loop every explicit engine runs.
+
+:func:`reach` owns the queue, the visited map with each state's breadth-first parent, the
+depth and the budgets (``max_depth``, ``max_states``, a deadline); what a search does at a
+state or a transition is its :class:`Search`'s. The explorer (checker.engines.explore), the
+state graph (stategraph), lemma mining and so the lemma certificates (smt.lemmas), ghost mining
+(smt.ghost_proof), the pairwise diff (review.diff) and the agreement tests' state lists are
+searches of this one loop.
+
+Two searches over a Model are given here: :class:`Plain` walks the model's states, and
+:class:`Monitored` walks pairs (model state, invariant Monitor state), reporting each
+transition's violations and sometimes-twins to its ``found`` hook.
+
+Leaves out: the packed-int search (explore.explore_packed), which visits one level at a time
+over bare ints under symmetry reduction and has no per-state payload to carry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.model import Model
+from spec.actions import Action, Observation
+from spec.invariants import Monitor, Violation
+
+__all__ = ["Monitored", "Plain", "Reached", "Search", "reach"]
+
+#: key -> (its breadth-first parent's key or None for a start, the label of the edge to it)
+Parents = dict[Hashable, tuple[Hashable | None, Any]]
+
+
+@dataclass
+class Reached:
+    """What a reach covered. ``complete``: every reachable state within the bounds was expanded
+    (False when a budget, the deadline or the search's ``stop`` cut it)."""
+
+    parent: Parents = field(default_factory=dict)
+    transitions: int = 0
+    depth: int = 0
+    complete: bool = True
+    seconds: float = 0.0
+
+    @property
+    def states(self) -> int:
+        return len(self.parent)
+
+    def path(self, key: Hashable) -> list[Any]:
+        """The labels of the edges from a start to ``key`` (the start's own label first)."""
+        out = []
+        k: Hashable | None = key
+        while k is not None:
+            k, label = self.parent[k]
+            out.append(label)
+        out.reverse()
+        return out
+
+
+class Search:
+    """A search's own part: its starting nodes and the successors of a node. Set ``stop`` to end
+    the search after the current transition. ``reached`` is the reach in progress (so a search
+    can rebuild a path while it runs)."""
+
+    stop: bool = False
+    reached: Reached
+
+    def starts(self) -> Iterable[tuple[Hashable, Any, Any]]:
+        """(key, node, label) of each start; a key seen before is skipped."""
+        raise NotImplementedError
+
+    def visit(self, key: Hashable, node: Any, depth: int) -> None:
+        """Called once per state as it is expanded, before its successors."""
+
+    def successors(self, key: Hashable, node: Any, depth: int) -> Iterable[tuple[Any, Hashable, Any]]:
+        """(label, key, node) of each transition out of ``node`` (at ``depth``)."""
+        raise NotImplementedError
+
+
+def reach(search: Search, max_depth: int | None = None, max_states: int | None = None,
+          deadline: float = float("inf"),
+          progress: Callable[[int, int, int, float], None] | None = None) -> Reached:
+    """Breadth first from ``search.starts()``. A state at ``max_depth`` is stored, not expanded;
+    the search stops once ``max_states`` states are stored or at ``deadline``
+    (``time.monotonic()``); ``progress(states, transitions, depth, seconds)`` about once a
+    second."""
+    t0 = time.monotonic()
+    r = search.reached = Reached()
+    parent = r.parent
+    queue: deque[tuple[Hashable, Any, int]] = deque()
+    for key, node, label in search.starts():
+        if key not in parent:
+            parent[key] = (None, label)
+            queue.append((key, node, 0))
+        if search.stop:
+            r.complete = False
+            queue.clear()
+            break
+    visit = search.visit if type(search).visit is not Search.visit else None
+    successors = search.successors
+    timed = deadline != float("inf")
+    last = t0
+    while queue:
+        if (max_states is not None and len(parent) >= max_states) or (timed and time.monotonic() >= deadline):
+            r.complete = False
+            break
+        key, node, depth = queue.popleft()
+        if max_depth is not None and depth >= max_depth:
+            r.complete = False
+            continue
+        if visit is not None:
+            visit(key, node, depth)
+        d2 = depth + 1
+        for label, key2, node2 in successors(key, node, depth):
+            r.transitions += 1
+            if key2 not in parent:
+                parent[key2] = (key, label)
+                queue.append((key2, node2, d2))
+                if d2 > r.depth:
+                    r.depth = d2
+            if search.stop:
+                break
+        if search.stop:
+            r.complete = False
+            break
+        if progress is not None:
+            now = time.monotonic()
+            if now - last > 1.0:
+                progress(len(parent), r.transitions, depth, now - t0)
+                last = now
+    r.seconds = time.monotonic() - t0
+    return r
+
+
+class Plain(Search):
+    """The states of a Model; the label of an edge is its action."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
+        for s0 in self.model.initial():
+            yield self.model.key(s0), s0, None
+
+    def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
+        mkey = self.model.key
+        for a, s2, _obs in self.model.successors(node):
+            yield a, mkey(s2), s2
+
+
+class Monitored(Search):
+    """Pairs (model state, Monitor state) of a Model: the search state of every engine that judges
+    the invariants. A node is the pair, its key ``(model.key(s), ms)``; the label of an edge is
+    ``(action, observation, machine after)`` (a start's: ``(None, None, machine)``). Each
+    transition's violations and newly reached twins go to :meth:`found`."""
+
+    def __init__(self, model: Model, monitor: Monitor | None = None) -> None:
+        self.model = model
+        self.monitor = monitor or Monitor(model.world, model.profile, model.threads,
+                                          model.view_from_machine)
+
+    def found(self, vs: list[Violation], twins: Iterable[str], key: Hashable | None,
+              a: Action | None, obs: Observation | None, depth: int) -> None:
+        """Violations ``vs`` and twins reached by the transition ``a`` out of ``key`` (None:
+        at a start), arriving at ``depth``."""
+
+    def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
+        m = self.model
+        for s0 in m.initial():
+            ms0, vs, twins = self.monitor.initial(m.machine(s0), m.view(s0))
+            if vs or twins:
+                self.found(vs, twins, None, None, None, 0)
+            yield (m.key(s0), ms0), (s0, ms0), (None, None, m.machine(s0))
+
+    def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
+        m = self.model
+        machine, mkey, quiescent, view = m.machine, m.key, m.quiescent, m.view
+        step = self.monitor.step
+        s, ms = node
+        pre = machine(s)
+        for a, s2, obs in m.successors(s):
+            post = machine(s2)
+            ms2, vs, twins = step(ms, pre, a, obs, post, quiescent(s2), lambda s2=s2: view(s2))
+            if vs or twins:
+                self.found(vs, twins, key, a, obs, depth + 1)
+            yield (a, obs, post), (mkey(s2), ms2), (s2, ms2)
