@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.engines.explore import ExploreResult
 from checker.formats.results import Finding, RunResult
 from spec.config import World
 from spec.errors import MemhpError
@@ -30,7 +31,8 @@ def world_of(args: Any) -> World:
     return w
 
 
-def findings_of(w: World, model: Any, res: Any) -> list[Finding]:
+def findings_of(w: World, res: ExploreResult) -> list[Finding]:
+    """The explorer's findings, each with its explanation along the C path."""
     from checker.review.explanations import explain
 
     out = []

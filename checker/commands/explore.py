@@ -61,7 +61,7 @@ def run(args: Any) -> int:
     r.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
     r.timings["explore"] = res.seconds
     r.invariants = verdicts(model, res, args.max_depth)
-    r.findings = findings_of(w, model, res)
+    r.findings = findings_of(w, res)
     r.exit = EXIT_VIOLATION if res.hits else EXIT_OK
     if args.traces:
         d = Path(args.traces)

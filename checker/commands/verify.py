@@ -71,7 +71,7 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         result.timings["explore"] = time.monotonic() - t0
         result.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
         result.invariants += verdicts(model, res, max_depth)
-        result.findings = findings_of(w, model, res)
+        result.findings = findings_of(w, res)
         expected |= set(res.hits)
         if res.complete:
             for inv in result.invariants:

@@ -278,7 +278,7 @@ def _packed_trace(model: PackedModel, parent: dict[int, int], canon: Callable[[i
     return model.make_trace(steps, inv, cause)
 
 
-def _packed_verdicts(model: Any, res: ExploreResult, bound: str | int) -> list[InvariantResult]:
+def _packed_verdicts(model: PackedModel, res: ExploreResult, bound: str | int) -> list[InvariantResult]:
     out = []
     for name, text in model.invariants:
         hits = sorted((k for k in res.traces if k[0] == name), key=lambda k: len(res.traces[k]))

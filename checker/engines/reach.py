@@ -134,18 +134,26 @@ def reach(search: Search, max_depth: int | None = None, max_states: int | None =
     return r
 
 
-class Plain(Search):
-    """The states of a Model; the label of an edge is its action."""
+def _itself(s: Any) -> Hashable:
+    return s  # type: ignore[no-any-return]
 
-    def __init__(self, model: Model) -> None:
+
+class Plain(Search):
+    """The states of a Model; the label of an edge is its action. States are told apart by
+    ``model.key`` (which merges states that differ only in what no invariant reads, as the
+    explorer does), or with ``exact`` by the whole state (lemma mining, which must see every
+    value a state can hold)."""
+
+    def __init__(self, model: Model, exact: bool = False) -> None:
         self.model = model
+        self.mkey = _itself if exact else model.key
 
     def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
         for s0 in self.model.initial():
-            yield self.model.key(s0), s0, None
+            yield self.mkey(s0), s0, None
 
     def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
-        mkey = self.model.key
+        mkey = self.mkey
         for a, s2, _obs in self.model.successors(node):
             yield a, mkey(s2), s2
 
@@ -154,10 +162,12 @@ class Monitored(Search):
     """Pairs (model state, Monitor state) of a Model: the search state of every engine that judges
     the invariants. A node is the pair, its key ``(model.key(s), ms)``; the label of an edge is
     ``(action, observation, machine after)`` (a start's: ``(None, None, machine)``). Each
-    transition's violations and newly reached twins go to :meth:`found`."""
+    transition's violations and newly reached twins go to :meth:`found`. ``exact``: tell model
+    states apart as they are, not by ``model.key`` (see :class:`Plain`)."""
 
-    def __init__(self, model: Model, monitor: Monitor | None = None) -> None:
+    def __init__(self, model: Model, monitor: Monitor | None = None, exact: bool = False) -> None:
         self.model = model
+        self.mkey = _itself if exact else model.key
         self.monitor = monitor or Monitor(model.world, model.profile, model.threads,
                                           model.view_from_machine)
 
@@ -172,11 +182,11 @@ class Monitored(Search):
             ms0, vs, twins = self.monitor.initial(m.machine(s0), m.view(s0))
             if vs or twins:
                 self.found(vs, twins, None, None, None, 0)
-            yield (m.key(s0), ms0), (s0, ms0), (None, None, m.machine(s0))
+            yield (self.mkey(s0), ms0), (s0, ms0), (None, None, m.machine(s0))
 
     def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
         m = self.model
-        machine, mkey, quiescent, view = m.machine, m.key, m.quiescent, m.view
+        machine, mkey, quiescent, view = m.machine, self.mkey, m.quiescent, m.view
         step = self.monitor.step
         s, ms = node
         pre = machine(s)

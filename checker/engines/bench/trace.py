@@ -8,7 +8,10 @@ through :class:`checker.engines.bench.model.BenchModel` by its labels (:func:`re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from checker.engines.bench.model import BenchModel
 
 SCHEMA = "memhp-bench-trace/1"
 
@@ -43,7 +46,7 @@ class BenchTrace:
                               "message": self.message}}
 
 
-def replay_labels(model: Any, labels: list[str]) -> list[int]:
+def replay_labels(model: BenchModel, labels: list[str]) -> list[int]:
     """The states reached by taking the transitions named ``labels`` from the initial state;
     ValueError if one is not enabled."""
     s = model.initial_keys()[0]

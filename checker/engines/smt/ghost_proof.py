@@ -79,7 +79,7 @@ class _GhostRows(Monitored):
 
     def __init__(self, sy: GhostSystem) -> None:
         sm = sy.model()
-        super().__init__(sm, Monitor(sm.world, sm.profile, sm.threads, True))
+        super().__init__(sm, Monitor(sm.world, sm.profile, sm.threads, True), exact=True)
         self.L = sy.L
         self.cands = candidates(sy.L)
         self.terms = Terms(sy.L)

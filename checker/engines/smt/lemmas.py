@@ -211,7 +211,7 @@ class _Rows(Plain):
     """Lemma mining as a search: each expanded state adds its row to every candidate."""
 
     def __init__(self, sy: System) -> None:
-        super().__init__(sy.model())
+        super().__init__(sy.model(), exact=True)
         self.encode = sy.L.encode
         self.cands = candidates(sy.L)
         self.terms = Terms(sy.L)

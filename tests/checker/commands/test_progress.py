@@ -93,11 +93,11 @@ def test_explore_draws_progress_on_a_terminal(monkeypatch, capsys, tmp_path) -> 
     clock is made to run fast here), and end it; the same runs with --json draw nothing."""
     import types
 
-    import checker.engines.explore as explore_mod
+    import checker.engines.reach as reach_mod
     import checker.commands.progress as prog
 
     ticks = iter(range(10**9))
-    monkeypatch.setattr(explore_mod, "time",
+    monkeypatch.setattr(reach_mod, "time",
                         types.SimpleNamespace(monotonic=lambda: 0.6 * next(ticks)))
     fake = Tty()
     monkeypatch.setattr(prog.sys, "stderr", fake)

@@ -69,3 +69,12 @@ def test_monitored_is_the_explorers_search() -> None:
     plain = reach(Plain(m), max_depth=8)
     assert 0 < plain.states <= r.states
     assert len({k[0] for k in r.parent}) == plain.states
+
+
+def test_exact_tells_apart_what_the_key_merges() -> None:
+    """``exact`` keeps states that differ only in a write's byte count apart (lemma mining must
+    see them); merged by ``model.key`` they are the same states."""
+    m = SpecModel(builtin_world("default"))
+    keyed, exact = reach(Plain(m), max_depth=12), reach(Plain(m, exact=True), max_depth=12)
+    assert exact.states > keyed.states
+    assert {m.key(s) for s in exact.parent} == set(keyed.parent)

@@ -30,7 +30,7 @@ from tests.checker.engines.smt.pyeval import compile_conj, compile_term
 
 def bfs(sm: SpecModel, limit: int | None) -> list[Any]:
     """The spec's reachable states, breadth first (the first ``limit``)."""
-    search = _States(sm)
+    search = _States(sm, exact=True)
     reach(search, max_states=limit)
     return search.states[:limit]
 
@@ -38,8 +38,8 @@ def bfs(sm: SpecModel, limit: int | None) -> list[Any]:
 class _States(Plain):
     """Every state in the order the reach first sees it."""
 
-    def __init__(self, sm: SpecModel) -> None:
-        super().__init__(sm)
+    def __init__(self, sm: SpecModel, exact: bool = False) -> None:
+        super().__init__(sm, exact)
         self.states: list[Any] = []
 
     def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
@@ -146,7 +146,7 @@ def history_agreement(sy: GhostSystem, limit: int | None = None) -> dict[str, in
                     hits[n] += got
             return succ
 
-    reach(Agree(sm, mon), max_states=limit)
+    reach(Agree(sm, mon, exact=True), max_states=limit)
     return hits
 
 

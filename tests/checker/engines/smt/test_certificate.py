@@ -2,10 +2,8 @@
 trusted, and a broken one is one clear error.
 
 The shipped certificate of the default world (v3.4) is compared with a fresh mining in the
-slow tier (about a minute); ``--regen-golden`` writes both shipped certificates again. The ghost
-certificate is not re-mined in the test run (six minutes): a stale one no longer loads (its
-lemma keys are checked against the layout) and any row it lacks is a lemma Houdini drops, which
-prove reports in its notes.
+slow tier (about a minute), the ghost certificate in test_ghost_certificate.py (its own module,
+so that CI's workers run the two minings side by side); ``--regen-golden`` writes them again.
 """
 
 from __future__ import annotations
@@ -47,19 +45,13 @@ def test_shipped_certificate_matches_the_default_world(profile: str, regen_golde
 
 
 @pytest.mark.parametrize("profile", SHIPPED)
-def test_shipped_ghost_certificate_matches_the_default_world(profile: str, regen_golden: bool) -> None:
-    """The ghost lemmas' certificate (checker/engines/smt/ghost_proof.py): a search of (state, Monitor
-    state) pairs, compared with the shipped file as the one above."""
+def test_shipped_ghost_certificate_loads(profile: str) -> None:
+    """The ghost lemmas' certificate (checker/engines/smt/ghost_proof.py) is read for the default
+    world's ghost layout and no other; tests/checker/engines/smt/test_ghost_certificate.py
+    re-mines it (slow tier)."""
     w = builtin_world("default").with_profile(profile)
     sy = GhostSystem(w, get_profile(profile))
     path = certificate.shipped(sy.L, "ghosts")
-    if regen_golden:
-        cands, n, complete = ghost_proof.mine(sy, 10**9, float("inf"))
-        assert complete
-        text = certificate.dump(sy.L, cands, n)
-        if regen_golden:
-            path.write_text(text)
-        assert path.read_text() == text, f"{path.name} is stale: run pytest --regen-golden"
     got = certificate.load(path, sy.L, ghost_proof.candidates)
     assert got is not None, f"{path.name} was read from another world or encoding: --regen-golden"
     cands, n = got
