@@ -31,6 +31,7 @@ The trace's ``memhp-trace/1`` JSON is kept in a comment block at the end; :func:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from checker.formats.embed import embedded_json, from_embedded
@@ -62,8 +63,34 @@ def printf_format(text: bytes) -> str:
 
 
 def _q(text: str) -> str:
-    """A shell single-quoted word."""
+    """A shell single-quoted word: nothing in it is expanded or run. A NUL byte cannot be
+    passed to sh at all: refused."""
+    if "\0" in text:
+        raise TraceError(f"{text!r}: a NUL byte cannot be written into a shell script")
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _c(text: object) -> str:
+    """Text for a comment line: control characters (a newline above all, which would end the
+    comment and start a command) are written as escapes."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in str(text))
+
+
+_ATTRIBUTE = re.compile(r"[a-z0-9_]+")
+_EVENT = re.compile(r"[A-Z0-9_]+")
+
+
+def _name(value: object, pattern: re.Pattern[str], what: str) -> str:
+    """A trace field that becomes part of a path: refused unless it is a plain name (no ``/``,
+    no ``..``, nothing a shell expands)."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise TraceError(f"{_c(repr(value))} is not a {what}: the reproducer builds a path from it")
+    return value
+
+
+def _mem_path(block: Any, file: object) -> str:
+    return _q(f"memory{int(block)}/{_name(file, _ATTRIBUTE, 'sysfs attribute name')}")
 
 
 def _callback_answer(trace: Trace, step: Any) -> tuple[str, int] | None:
@@ -271,17 +298,17 @@ def render(trace: Trace) -> str:
     """The reproducer script of ``trace``."""
     why, injections = analyse(trace)
     w = trace.world
-    head = ["#!/bin/sh", f"# memhp-check reproducer: profile {trace.profile}, world {w.name}, "
+    head = ["#!/bin/sh", f"# memhp-check reproducer: profile {_c(trace.profile)}, world {_c(w.name)}, "
             f"{len(trace)} steps"]
     if trace.invariant:
-        head.append(f"# violates {trace.invariant} [{trace.cause}]: {trace.message}")
+        head.append(f"# violates {_c(trace.invariant)} [{_c(trace.cause)}]: {_c(trace.message)}")
     head.append("#")
     if why:
         head.append("# NOT REPRODUCIBLE on a real kernel: it needs what only the model can choose:")
-        head += [f"#   - {r}" for r in why]
+        head += [f"#   - {_c(r)}" for r in why]
         head.append("# The script only shows the steps; it refuses to run.")
     else:
-        head += [f"# For a test VM configured as world {w.name}, booted with {MARKER} on the "
+        head += [f"# For a test VM configured as world {_c(w.name)}, booted with {MARKER} on the "
                  f"kernel command line;",
                  "# it refuses to run elsewhere unless --force is given: offlining memory on a real "
                  "machine is not harmless.",
@@ -297,7 +324,7 @@ def render(trace: Trace) -> str:
              "# Exit: 0 every result as the model predicts, 1 a mismatch, 2 refused or bad usage.", ""]
     body = [_PRELUDE]
     if why:
-        body.append(f"echo \"$0: NOT REPRODUCIBLE on a real kernel: {why[0]}\" >&2")
+        body.append(f"printf '%s %s\\n' \"$0: NOT REPRODUCIBLE on a real kernel:\" {_q(_c(why[0]))} >&2")
         body.append("exit 2\n")
     body.append(_REFUSE.replace("MARKER", MARKER))
     body.append(_FUNCS)
@@ -318,31 +345,34 @@ def _steps(trace: Trace, injections: dict[int, tuple[str, int]]) -> list[str]:
     out = []
     if trace.world.inject_errors:
         out.append("# boot: the error injector's settings of the world")
-        out += [f"memhp_inject 0 {event} {err}" for event, err in trace.world.inject_errors]
+        out += [f"memhp_inject 0 {_name(event, _EVENT, 'notifier event')} {int(err)}"
+                for event, err in trace.world.inject_errors]
         out.append("")
     for start, end in ops(trace):
         st = trace.steps[start]
         a = st.action
         n = start + 1
         who = st.action.thread or "userspace"
-        out.append(f"# step {n}: {who}: {action_text(a)}")
+        out.append(f"# step {n}: {_c(who)}: {_c(action_text(a))}")
         inj = injections.get(start)
         if inj:
-            out.append(f"memhp_inject {n} {inj[0]} {inj[1]}")
+            out.append(f"memhp_inject {n} {_name(inj[0], _EVENT, 'notifier event')} {int(inj[1])}")
         if a.kind == "write":
-            out.append(f"memhp_write {n} memory{a.block}/{a.file} {printf_format(a.text or b'')} "
-                       f"{_expected(trace, end)}")
+            out.append(f"memhp_write {n} {_mem_path(a.block, a.file)} {printf_format(a.text or b'')} "
+                       f"{_q(_expected(trace, end))}")
         elif a.kind in ("hotadd", "hotremove"):
             what, lines = _host_lines(trace, a)
             out.append(f"memhp_host {n} {_q(what)} " + " ".join(_q(x) for x in lines))
         elif a.kind == "read":
-            out.append(f"memhp_read {n} memory{a.block}/{a.file} {_q((st.obs.read or '').rstrip(chr(10)))}")
+            out.append(f"memhp_read {n} {_mem_path(a.block, a.file)} {_q((st.obs.read or '').rstrip(chr(10)))}")
         elif a.kind == "inject":
-            out.append(f"memhp_inject {n} {a.choice} {_q((a.text or b'').decode('utf-8', 'replace'))}")
+            out.append(f"memhp_inject {n} {_name(a.choice, _EVENT, 'notifier event')} "
+                       f"{_q((a.text or b'').decode('utf-8', 'replace'))}")
         if inj:
             out.append(f"memhp_inject {n} {inj[0]} 0")
         if a.kind in ("write", "hotadd", "hotremove") and end is not None and states:
-            out.append(f"memhp_state {end + 1} memory{a.block} {_block_state(trace, states[end + 1], a.block)}")
+            out.append(f"memhp_state {end + 1} memory{int(a.block)} "
+                       f"{_q(_block_state(trace, states[end + 1], a.block))}")
         out.append("")
     return out
 

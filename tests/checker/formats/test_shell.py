@@ -138,9 +138,9 @@ def test_injected_errno_is_set_before_and_cleared_after(all_traces, tmp_path) ->
     body = text[text.index("# step 3:"):text.index("# step 13:")]
     lines = [x for x in body.splitlines() if x.startswith("memhp_")]
     assert lines[0] == "memhp_inject 3 MEM_GOING_ONLINE -12"
-    assert lines[1].startswith("memhp_write 3 memory16/state 'online' -ENOMEM")
+    assert lines[1].startswith("memhp_write 3 'memory16/state' 'online' '-ENOMEM'")
     assert lines[2] == "memhp_inject 3 MEM_GOING_ONLINE 0"
-    assert lines[3] == "memhp_state 12 memory16 offline"
+    assert lines[3] == "memhp_state 12 memory16 'offline'"
 
 
 @pytest.mark.parametrize("name, reason", [

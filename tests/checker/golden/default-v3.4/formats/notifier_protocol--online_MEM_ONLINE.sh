@@ -24,7 +24,7 @@ for arg in "$@"; do
     esac
 done
 
-echo "$0: NOT REPRODUCIBLE on a real kernel: step 6: callback tier answers NOTIFY_STOP, which the memory notifier error injector (last in the chain, answering notifier_from_errno(error)) cannot give there" >&2
+printf '%s %s\n' "$0: NOT REPRODUCIBLE on a real kernel:" 'step 6: callback tier answers NOTIFY_STOP, which the memory notifier error injector (last in the chain, answering notifier_from_errno(error)) cannot give there' >&2
 exit 2
 
 case " $(cat "$CMDLINE" 2>/dev/null) " in
@@ -108,10 +108,10 @@ memhp_host() {
 
 # step 1: fw: hot-add memory16 (ACPI)
 memhp_host 1 'hot-add memory16: a 256 MiB pc-dimm at 0x100000000 on node 1' '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "memhp-mem16", "size": 268435456}}' '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "memhp-dimm16", "memdev": "memhp-mem16", "node": 1, "addr": 4294967296}}' '(HMP) object_add memory-backend-ram,id=memhp-mem16,size=256M' '(HMP) device_add pc-dimm,id=memhp-dimm16,memdev=memhp-mem16,node=1,addr=0x100000000'
-memhp_state 2 memory16 offline
+memhp_state 2 memory16 'offline'
 
 # step 3: w0: write "online" to memory16/state
-memhp_write 3 memory16/state 'online' ?
+memhp_write 3 'memory16/state' 'online' '?'
 
 [ "$failed" = 0 ] && echo "every result as the model predicts" || echo "some results differ from the model"
 exit "$failed"

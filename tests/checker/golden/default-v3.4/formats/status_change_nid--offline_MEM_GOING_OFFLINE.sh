@@ -106,7 +106,7 @@ memhp_host() {
 
 # step 1: fw: hot-add memory16 (ACPI)
 memhp_host 1 'hot-add memory16: a 256 MiB pc-dimm at 0x100000000 on node 1' '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "memhp-mem16", "size": 268435456}}' '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "memhp-dimm16", "memdev": "memhp-mem16", "node": 1, "addr": 4294967296}}' '(HMP) object_add memory-backend-ram,id=memhp-mem16,size=256M' '(HMP) device_add pc-dimm,id=memhp-dimm16,memdev=memhp-mem16,node=1,addr=0x100000000'
-memhp_state 2 memory16 offline
+memhp_state 2 memory16 'offline'
 
 # step 3: fw: eject memory16 (ACPI)
 memhp_host 3 'eject memory16: device_del of its pc-dimm' '{"execute": "device_del", "arguments": {"id": "memhp-dimm16"}}' '(HMP) device_del memhp-dimm16' 'then, after the DEVICE_DELETED event: object-del memhp-mem16 (HMP object_del memhp-mem16)'
