@@ -22,6 +22,7 @@ from typing import Any
 
 from spec.actions import PAGE_SIZE, answer_value, parse_errno
 from spec.errors import ActionError, WorldError
+from spec.files import read_input
 
 ZONES = ("DMA", "DMA32", "Normal", "Movable")
 BOOT_STATES = ("online", "offline", "absent")
@@ -291,25 +292,49 @@ def _texts(v: list[Any], key: str) -> tuple[bytes, ...]:
     return tuple(t.encode("utf-8", errors="surrogateescape") for t in v)
 
 
+def _distinct(v: list[int], key: str) -> list[int]:
+    dup = sorted({x for x in v if v.count(x) > 1})
+    if dup:
+        raise WorldError(f"key '{key}': {', '.join(map(str, dup))} given twice")
+    return v
+
+
 def _ints(v: list[Any], key: str) -> list[int]:
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
         raise WorldError(f"key '{key}': expected a list of integers, got {v!r}")
     return v
 
 
+_WORLD_KEYS = frozenset({"name", "profile", "description", "section_size_mib", "sections_per_block",
+                         "writers", "texts", "online_texts", "migration", "movable_node", "reads",
+                         "inject_errors", "nodes", "blocks", "callbacks"})
+_NODE_KEYS = frozenset({"id", "cpus"})
+_BLOCK_KEYS = frozenset({"id", "node", "nodes", "zones", "boot", "hole_pages", "holes_mib",
+                         "unmovable", "missing_sections", "hotplug"})
+_CALLBACK_KEYS = frozenset({"name", "priority", "kind", "answers", "chain"})
+
+
+def _only(table: dict[str, Any], known: frozenset[str], where: str) -> None:
+    """Every key of ``table`` is one the world format has: a typo is an error, never dropped."""
+    for k in table:
+        if k not in known:
+            raise WorldError(f"key '{where}{k}': unknown (expected one of {', '.join(sorted(known))})")
+
+
+def _one_of(table: dict[str, Any], a: str, b: str, where: str) -> None:
+    if a in table and b in table:
+        raise WorldError(f"key '{where}{b}': contradicts '{where}{a}' (give one of them)")
+
+
 def _from_dict(d: Any) -> World:
     if not isinstance(d, dict):
         raise WorldError("key '': expected a table")
-    known = {"name", "profile", "description", "section_size_mib", "sections_per_block",
-             "writers", "texts", "online_texts", "migration", "movable_node", "reads",
-             "inject_errors", "nodes", "blocks", "callbacks"}
-    for k in d:
-        if k not in known:
-            raise WorldError(f"key '{k}': unknown (expected one of {', '.join(sorted(known))})")
+    _only(d, _WORLD_KEYS, "")
     nodes = []
     for i, n in enumerate(_get(d, "nodes", list, _REQUIRED, "")):
         if not isinstance(n, dict):
             raise WorldError(f"key 'nodes[{i}]': expected a table")
+        _only(n, _NODE_KEYS, f"nodes[{i}].")
         nodes.append(NodeSpec(_get(n, "id", int, _REQUIRED, f"nodes[{i}]."),
                               _get(n, "cpus", bool, True, f"nodes[{i}].")))
     blocks = []
@@ -317,6 +342,9 @@ def _from_dict(d: Any) -> World:
         w = f"blocks[{i}]."
         if not isinstance(b, dict):
             raise WorldError(f"key 'blocks[{i}]': expected a table")
+        _only(b, _BLOCK_KEYS, w)
+        _one_of(b, "node", "nodes", w)
+        _one_of(b, "hole_pages", "holes_mib", w)
         raw_nodes = b.get("nodes", b.get("node", _REQUIRED))
         if raw_nodes is _REQUIRED:
             raise WorldError(f"key '{w}node': missing (expected a node id or a list of them)")
@@ -331,13 +359,15 @@ def _from_dict(d: Any) -> World:
             id=_get(b, "id", int, _REQUIRED, w), nodes=tuple(node_list),
             zones=tuple(str(z) for z in zones), boot=_get(b, "boot", str, "online", w),
             hole_pages=hole, unmovable=_get(b, "unmovable", bool, False, w),
-            missing_sections=tuple(_ints(_get(b, "missing_sections", list, [], w), f"{w}missing_sections")),
+            missing_sections=tuple(_distinct(_ints(_get(b, "missing_sections", list, [], w),
+                                                   f"{w}missing_sections"), f"{w}missing_sections")),
             hotplug=_get(b, "hotplug", bool, False, w)))
     callbacks = []
     for i, c in enumerate(_get(d, "callbacks", list, [], "")):
         w = f"callbacks[{i}]."
         if not isinstance(c, dict):
             raise WorldError(f"key 'callbacks[{i}]': expected a table")
+        _only(c, _CALLBACK_KEYS, w)
         answers = _get(c, "answers", list, [], w)
         callbacks.append(CallbackSpec(_get(c, "name", str, _REQUIRED, w),
                                       _get(c, "priority", int, 0, w),
@@ -372,10 +402,7 @@ def _from_dict(d: Any) -> World:
 def load_world(path: str | Path) -> World:
     """Load a World from a TOML file; a bad file raises WorldError naming file and key."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise WorldError(f"{p}: cannot read the world file ({e.strerror})") from None
+    raw = read_input(p, "world file", WorldError)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

@@ -20,6 +20,7 @@ from checker.formats import itf, markdown, shell
 from checker.formats.embed import embedded_json, from_embedded
 from checker.formats.traces import Trace
 from spec.errors import TraceError
+from spec.files import read_text_input
 
 __all__ = ["FORMATS", "embedded_json", "from_embedded", "load", "parse", "render"]
 
@@ -84,10 +85,4 @@ def parse(text: str, source: str = "<trace>") -> Trace:
 def load(path: str | Path) -> Trace:
     """Read the trace in ``path`` (any readable format)."""
     p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise TraceError(f"{p}: cannot read the trace ({e.strerror})") from None
-    except UnicodeDecodeError as e:
-        raise TraceError(f"{p}: not a text file ({e.reason})") from None
-    return parse(text, str(p))
+    return parse(read_text_input(p, "trace", TraceError), str(p))

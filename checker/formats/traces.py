@@ -16,6 +16,7 @@ from checker.model import Model
 from spec.actions import Action, Observation, errno_name
 from spec.config import World, world_from_dict
 from spec.errors import ActionError, MemhpError, TraceError, WorldError
+from spec.files import read_text_input
 
 SCHEMA = "memhp-trace/1"
 
@@ -94,11 +95,10 @@ class Trace:
     @staticmethod
     def load(path: str | Path) -> "Trace":
         p = Path(path)
+        text = read_text_input(p, "trace", TraceError)
         try:
-            data = json.loads(p.read_text())
-        except OSError as e:
-            raise TraceError(f"{p}: cannot read the trace ({e.strerror})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
             raise TraceError(f"{p}: not valid JSON ({e})") from None
         return Trace.from_json(data, str(p))
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from checker.formats.results import Finding
 from spec.errors import MemhpError
+from spec.files import read_text_input
 
 SCHEMA = "memhp-baseline/1"
 
@@ -29,7 +30,7 @@ def load_baseline(path: str | Path | None) -> dict[str, Any]:
         if path is None:
             text = (resources.files("checker.review") / "baseline.json").read_text()
         else:
-            text = Path(path).read_text()
+            text = read_text_input(path, "baseline", BaselineError)
     except OSError as e:
         raise BaselineError(f"{source}: cannot read the baseline ({e.strerror})") from None
     except UnicodeDecodeError as e:
