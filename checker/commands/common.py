@@ -27,7 +27,13 @@ def world_of(args: Any) -> World:
     w = resolve_world(args.world)
     if getattr(args, "profile", None):
         w = w.with_profile(args.profile)
-    get_profile(w.profile)
+        where = "--profile"
+    else:
+        where = f"{args.world}: key 'profile'"
+    try:
+        get_profile(w.profile)
+    except MemhpError as e:
+        raise UsageError(f"{where}: {e}") from None
     return w
 
 

@@ -15,10 +15,27 @@ from typing import Any
 from checker.model import Model
 from spec.actions import Action, Observation, errno_name
 from spec.config import World, world_from_dict
+from spec.state import thread_names
 from spec.errors import ActionError, MemhpError, TraceError, WorldError
 from spec.files import read_text_input
 
 SCHEMA = "memhp-trace/1"
+
+
+def _in_world(world: World, steps: list["TraceStep"], source: str) -> None:
+    """Every block and thread a step names exists in the trace's world: a trace that names
+    others was not written for it (exit 2, not a divergence)."""
+    threads = set(thread_names(world))
+    ids = {b.id for b in world.blocks}
+    for i, st in enumerate(steps):
+        a = st.action
+        if a.block is not None and a.block not in ids:
+            raise TraceError(f"{source}: steps[{i}] names memory{a.block}, which world "
+                             f"{world.name!r} does not have")
+        for who in (a.thread, st.obs.thread):
+            if who is not None and who not in threads:
+                raise TraceError(f"{source}: steps[{i}] names thread {who!r}; world {world.name!r} "
+                                 f"has {', '.join(sorted(threads))}")
 
 
 @dataclass
@@ -81,7 +98,12 @@ class Trace:
                     steps.append(TraceStep(Action.from_json(st["action"]), obs, notes))
                 except (KeyError, TypeError, ValueError, AttributeError, ActionError) as e:
                     raise TraceError(f"{source}: steps[{i}] is malformed ({e})") from None
+            _in_world(world, steps, source)
             v = data.get("violation") or {}
+            if not isinstance(v, dict) or not all(x is None or isinstance(x, str) for x in (
+                    v.get("invariant"), v.get("cause"), v.get("message"))):
+                raise TraceError(f"{source}: 'violation' must be a table of strings "
+                                 f"(invariant, cause, message)")
             return Trace(str(data["profile"]), world, steps, v.get("invariant"), v.get("cause"),
                          v.get("message"))
         except KeyError as e:

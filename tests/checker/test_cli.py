@@ -282,11 +282,25 @@ def test_replay_tampered_trace_json(capsys, tmp_path, trace_data):
 
 def test_replay_of_a_step_that_is_not_enabled_is_a_divergence(capsys, tmp_path, trace_data):
     data = copy.deepcopy(trace_data)
-    data["steps"][0]["action"]["block"] = "memory99"
-    path = write_json(tmp_path / "nosuch.json", data)
+    data["steps"][0]["action"] = {"kind": "step", "thread": "w0"}  # no operation to step
+    path = write_json(tmp_path / "early.json", data)
     code, out, _ = run(capsys, "replay", str(path))
     assert code == 1
     assert "step 1 (" in out and "not enabled" in out
+
+
+@pytest.mark.parametrize("impl", [[], ["--impl", "mirror"]])
+@pytest.mark.parametrize("where,value,says", [("block", "memory99", "names memory99"),
+                                               ("thread", "w9", "names thread 'w9'")])
+def test_replay_of_a_block_or_thread_the_world_lacks_is_exit_2(capsys, tmp_path, trace_data, impl,
+                                                               where, value, says):
+    """Not a divergence: the trace was not written for its own world (spec and mirror alike)."""
+    data = copy.deepcopy(trace_data)
+    data["steps"][0]["action"][where] = value
+    path = write_json(tmp_path / "nosuch.json", data)
+    code, out, err = run(capsys, "replay", str(path), *impl)
+    assert code == 2 and out == ""
+    assert err.startswith(f"memhp: error: {path}: steps[0] {says}") and err.count("\n") == 1
 
 
 # --- bad input: one line, naming the file, exit 2 ------------------------------------------------
@@ -441,3 +455,12 @@ def test_explore_the_kernel_mirror_finds_what_the_spec_finds(capsys, tmp_path):
         assert code == data["exit"]
         outs[impl] = ({f["key"] for f in data["findings"]}, data["counts"]["depth"])
     assert outs["mirror"] == outs[None] == outs[str(patch)]
+
+
+@pytest.mark.parametrize("violation", [5, "x", {"invariant": 3}, ["a"]])
+def test_replay_of_a_violation_of_the_wrong_type_is_exit_2(capsys, tmp_path, trace_data, violation):
+    data = copy.deepcopy(trace_data)
+    data["violation"] = violation
+    path = write_json(tmp_path / "v.json", data)
+    code, out, err = run(capsys, "replay", str(path))
+    assert code == 2 and out == "" and "'violation' must be a table of strings" in err
