@@ -43,6 +43,7 @@ The machine class also runs as a plain Hypothesis test (with Hypothesis' own shr
 from __future__ import annotations
 
 import json
+import sys
 import time
 import types
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test, r
 
 from spec.actions import Action, Observation
 from spec.config import World
-from spec.errors import ActionError
+from spec.errors import ActionError, MemhpError
 from spec.invariants import Monitor, Violation
 from spec.profiles import get_profile
 from spec.state import Machine, State
@@ -93,6 +94,10 @@ BUDGETS: dict[str, settings] = {
 def trace_json(trace: Iterable[Action]) -> str:
     """The actions as a JSON list, one action a line (``Action.from_json`` reads them back)."""
     return "[\n" + ",\n".join("  " + json.dumps(a.to_json()) for a in trace) + "\n]"
+
+
+class StatefulError(MemhpError):
+    """A bad argument of the developer entry point (``python -m checker.engines.stateful``)."""
 
 
 class StatefulFailure(AssertionError):
@@ -697,6 +702,21 @@ def run_stateful(world: World, impl: types.ModuleType | None = None, budget: str
     return res
 
 
+def _expect(path: str) -> frozenset[tuple[str, str]]:
+    """The known findings of ``--expect FILE``: a JSON list of [invariant, cause] pairs."""
+    from spec.files import read_text_input
+
+    text = read_text_input(path, "list of expected findings", StatefulError)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise StatefulError(f"{path}: not valid JSON ({e})") from None
+    if not (isinstance(data, list) and all(isinstance(x, list) and len(x) == 2
+                                           and all(isinstance(y, str) for y in x) for x in data)):
+        raise StatefulError(f"{path}: expected a JSON list of [invariant, cause] pairs")
+    return frozenset((x[0], x[1]) for x in data)
+
+
 def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - a developer's entry point
     """``python -m checker.engines.stateful [WORLD] [--budget B] [--profile P] [--impl FILE] [--seed N]
     [--expect FILE]``."""
@@ -713,15 +733,16 @@ def _main(argv: list[str] | None = None) -> int:  # pragma: no cover - a develop
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--expect", default=None, help="a JSON list of [invariant, cause] pairs")
     ns = ap.parse_args(argv)
-    w = resolve_world(ns.world)
-    if ns.profile:
-        w = w.with_profile(ns.profile)
-    impl = load_impl(ns.impl) if ns.impl else None
-    expected: frozenset[tuple[str, str]] = frozenset()
-    if ns.expect:
-        with open(ns.expect) as f:
-            expected = frozenset(tuple(x) for x in json.load(f))  # type: ignore[misc]
-    r = run_stateful(w, impl, ns.budget, expected, ns.seed)
+    try:
+        w = resolve_world(ns.world)
+        if ns.profile:
+            w = w.with_profile(ns.profile)
+        impl = load_impl(ns.impl) if ns.impl else None
+        expected = _expect(ns.expect) if ns.expect else frozenset()
+        r = run_stateful(w, impl, ns.budget, expected, ns.seed)
+    except MemhpError as e:
+        print(f"{ap.prog}: error: {e}", file=sys.stderr)
+        return 2
     print(f"{r.verdict} {r.bound} in {r.seconds:.1f}s"
           + (f": {r.failure} [{r.cause}]" if r.failure else ""))
     if r.message:

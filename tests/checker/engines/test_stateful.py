@@ -151,3 +151,16 @@ def test_minimize_removes_what_does_not_matter() -> None:
         return None
 
     assert [a.block for a in minimize(acts, fails)] == [3, 7]
+
+
+def test_developer_entry_point_refuses_bad_arguments_in_one_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from checker.engines.stateful import _main
+
+    bad = tmp_path / "expect.json"
+    bad.write_text('[["only-one"]]')
+    for argv, says in ((["default", "--expect", str(tmp_path / "missing.json")], "cannot read"),
+                       (["default", "--expect", str(bad)], "[invariant, cause] pairs"),
+                       ([str(tmp_path / "nosuch.toml")], "cannot read the world file")):
+        assert _main(argv) == 2
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1, err
