@@ -103,7 +103,9 @@ def _alive(pid: int) -> bool:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupted_run_leaves_no_qemu(kit: Kit, tmp_path: Path, sig: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.Popen([sys.executable, "-m", "checker.cli", "conform", "--short", "--limit", "2",
+    # the whole short suite, so that the run is still going when the signal comes (two cases
+    # could finish within the second the test waits after QEMU starts)
+    p = subprocess.Popen([sys.executable, "-m", "checker.cli", "conform", "--short",
                           "--out", str(tmp_path)], cwd=ROOT, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -114,6 +116,7 @@ def test_interrupted_run_leaves_no_qemu(kit: Kit, tmp_path: Path, sig: int) -> N
             time.sleep(0.1)
         assert children, "memhp conform started no QEMU"
         time.sleep(1.0)
+        assert p.poll() is None, "memhp conform ended before it could be interrupted"
         p.send_signal(sig)
         p.wait(timeout=60)
         deadline = time.monotonic() + 10
