@@ -100,14 +100,22 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_interrupted_run_leaves_no_qemu(kit: Kit, tmp_path: Path, sig: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # the whole short suite, so that the run is still going when the signal comes (two cases
+    # the whole suite, so that the run is still going when the signal comes (a few cases
     # could finish within the second the test waits after QEMU starts)
-    p = subprocess.Popen([sys.executable, "-m", "checker.cli", "conform", "--short",
+    p = subprocess.Popen([sys.executable, "-m", "checker.cli", "conform",
                           "--out", str(tmp_path)], cwd=ROOT, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         # a shell that starts pytest in the background hands it SIGINT ignored,
+                         # and an ignored SIGINT is inherited: give the child the default
+                         # disposition, as a terminal would, so that Python installs its handler
+                         preexec_fn=_default_sigint)
     try:
         children: list[int] = []
         deadline = time.monotonic() + 120
