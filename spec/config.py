@@ -293,7 +293,8 @@ def _texts(v: list[Any], key: str) -> tuple[bytes, ...]:
 
 
 def _distinct(v: list[int], key: str) -> list[int]:
-    dup = sorted({x for x in v if v.count(x) > 1})
+    seen: set[int] = set()
+    dup = sorted({x for x in v if x in seen or seen.add(x)})  # type: ignore[func-returns-value]
     if dup:
         raise WorldError(f"key '{key}': {', '.join(map(str, dup))} given twice")
     return v

@@ -70,3 +70,12 @@ def test_the_plain_world_loads(tmp_path: Path) -> None:
     p = tmp_path / "w.toml"
     p.write_text(WORLD)
     assert load_world(p).blocks[0].nodes == (0,)
+
+
+def test_a_long_list_of_repeated_sections_is_refused_quickly(tmp_path: Path) -> None:
+    """The repeat check is linear: 300,000 entries are judged at once, not after a quadratic
+    scan (which would hang)."""
+    p = tmp_path / "w.toml"
+    p.write_text(WORLD + "missing_sections = [" + ", ".join(["7"] * 300000) + "]\n")
+    with pytest.raises(WorldError, match="7 given twice"):
+        load_world(p)
