@@ -290,19 +290,10 @@ class Monitor:
 
     def step(self, ms: MonitorState, pre: Machine, a: Action, obs: Observation, post: Machine,
              quiescent: bool, view: Callable[[], View]) -> Result:
-        if (a.kind == "step" and not obs.calls and obs.ret is None and obs.read is None
-                and pre.blocks is post.blocks and pre.nodes is post.nodes):
-            # History.step has nothing to judge: no operation starts or returns, no notifier
-            # call, no read, the machine is as it was (see the branches of History.step); only
-            # the state checks below remain
-            v: list[Violation] = []
-            twins: set[str] = set()
-            ops = ms.ops
-        else:
-            y = self.judge.reset(ms.ops, pre, a, obs, post, self.tindex.get(obs.thread))  # type: ignore[arg-type]
-            self.history.step(y)
-            v, twins = y.v, y.twins
-            ops = y.done()
+        y = self.judge.reset(ms.ops, pre, a, obs, post, self.tindex.get(obs.thread))  # type: ignore[arg-type]
+        self.history.step(y)
+        v, twins = y.v, y.twins
+        ops = y.done()
         if ops is self._last_ops:
             busy = self._last_busy
         else:
