@@ -406,6 +406,6 @@ def load_world(path: str | Path) -> World:
     raw = read_input(p, "world file", WorldError)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError) as e:  # bad TOML or UTF-8, a huge integer, deep nesting
         raise WorldError(f"{p}: not a valid TOML world file ({e})") from None
     return world_from_dict(data, str(p))

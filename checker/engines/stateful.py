@@ -709,7 +709,7 @@ def _expect(path: str) -> frozenset[tuple[str, str]]:
     text = read_text_input(path, "list of expected findings", StatefulError)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as e:
+    except (ValueError, RecursionError) as e:  # bad JSON, a huge integer, deep nesting
         raise StatefulError(f"{path}: not valid JSON ({e})") from None
     if not (isinstance(data, list) and all(isinstance(x, list) and len(x) == 2
                                            and all(isinstance(y, str) for y in x) for x in data)):

@@ -69,7 +69,7 @@ def parse(text: str, source: str = "<trace>") -> Trace:
     if stripped.startswith("{"):
         try:
             data: Any = json.loads(text)
-        except json.JSONDecodeError as e:
+        except (ValueError, RecursionError) as e:  # bad JSON, a huge integer, deep nesting
             raise TraceError(f"{source}: not valid JSON ({e})") from None
         if isinstance(data, dict) and "states" in data and "vars" in data:
                     return itf.from_json(data, source)

@@ -19,6 +19,6 @@ def embedded_json(trace: Trace) -> str:
 def from_embedded(body: str, source: str) -> Trace:
     try:
         data = json.loads(body)
-    except json.JSONDecodeError as e:
+    except (ValueError, RecursionError) as e:  # bad JSON, a huge integer, deep nesting
         raise TraceError(f"{source}: the embedded memhp-trace/1 JSON is damaged ({e})") from None
     return Trace.from_json(data, source)

@@ -120,7 +120,7 @@ class Trace:
         text = read_text_input(p, "trace", TraceError)
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as e:
+        except (ValueError, RecursionError) as e:  # bad JSON, a huge integer, deep nesting
             raise TraceError(f"{p}: not valid JSON ({e})") from None
         return Trace.from_json(data, str(p))
 

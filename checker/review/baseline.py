@@ -37,7 +37,7 @@ def load_baseline(path: str | Path | None) -> dict[str, Any]:
         raise BaselineError(f"{source}: not valid JSON ({e})") from None
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as e:
+    except (ValueError, RecursionError) as e:  # bad JSON, a huge integer, deep nesting
         raise BaselineError(f"{source}: not valid JSON ({e})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("findings"), list):
         raise BaselineError(f"{source}: not a {SCHEMA} file (expected schema and a findings list)")

@@ -79,3 +79,17 @@ def test_a_long_list_of_repeated_sections_is_refused_quickly(tmp_path: Path) -> 
     p.write_text(WORLD + "missing_sections = [" + ", ".join(["7"] * 300000) + "]\n")
     with pytest.raises(WorldError, match="7 given twice"):
         load_world(p)
+
+
+def test_huge_integers_and_deep_nesting_are_one_line(tmp_path: Path) -> None:
+    p = tmp_path / "w.toml"
+    p.write_text(WORLD.replace('name = "w"', 'name = "w"\nsection_size_mib = ' + "9" * 5000))
+    with pytest.raises(WorldError, match="not a valid TOML world file"):
+        load_world(p)
+    t = tmp_path / "t.json"
+    t.write_text('{"schema": "memhp-trace/1", "x": ' + "[" * 100000 + "]" * 100000 + "}")
+    with pytest.raises(TraceError):
+        load_trace(t)
+    t.write_text('{"schema": "memhp-trace/1", "x": ' + "9" * 5000 + "}")
+    with pytest.raises(TraceError):
+        load_trace(t)
