@@ -27,6 +27,7 @@ import zlib
 from pathlib import Path
 
 from spec.errors import MemhpError
+from spec.files import read_input
 from spec.audit import View
 
 MAX_FILE = 64 << 10  # a sysfs attribute is at most a page; meminfo and vmstat stay far below this
@@ -153,8 +154,7 @@ def _member_key(name: str, archive: str) -> str | None:
 
 def _gunzip(archive: str) -> bytes:
     """The tar inside the gzip file, at most :data:`MAX_TAR` bytes (a gzip bomb stops there)."""
-    with open(archive, "rb") as f:
-        raw = f.read(MAX_TAR)
+    raw = read_input(archive, "snapshot archive", SnapshotError, limit=MAX_TAR)
     out, d = [], zlib.decompressobj(wbits=31)
     size = 0
     while raw:
@@ -168,6 +168,9 @@ def _gunzip(archive: str) -> bytes:
             break
     if not d.eof:
         raise SnapshotError(f"{archive}: truncated or not a .tar.gz snapshot (the gzip stream ends early)")
+    if d.unused_data:
+        raise SnapshotError(f"{archive}: {len(d.unused_data)} bytes after the gzip stream (a second "
+                            f"stream or trailing data): not a memhp snapshot")
     return b"".join(out)
 
 

@@ -143,3 +143,21 @@ def test_explore_from_a_snapshot_with_findings_is_refused(capsys, tmp_path, real
     bad.write_bytes(archive_bytes(view))
     code, _, err = _run(capsys, "explore", "--from-snapshot", str(bad))
     assert code == 2 and "memhp audit" in err
+
+
+def test_a_fifo_or_trailing_data_is_refused_in_one_line(capsys, tmp_path):
+    """A FIFO is refused from its stat (opening it would block); a second gzip stream or
+    trailing bytes after the snapshot are refused, not ignored."""
+    import os
+
+    fifo = tmp_path / "snap.tar.gz"
+    os.mkfifo(fifo)
+    two = tmp_path / "two.tar.gz"
+    data = snapshot_path(SNAPSHOTS[0]).read_bytes()
+    two.write_bytes(data + data)
+    for argv, says in ((["audit", str(fifo)], "a FIFO, not a file"),
+                       (["explore", "--from-snapshot", str(fifo)], "a FIFO, not a file"),
+                       (["audit", str(two)], f"{len(data)} bytes after the gzip stream")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1, err
