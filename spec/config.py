@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from spec.actions import PAGE_SIZE, answer_value, parse_errno
+from spec.actions import MAX_ERRNO, NOTIFY_NAMES, PAGE_SIZE, parse_errno
 from spec.errors import ActionError, WorldError
 from spec.files import read_input
 
@@ -30,6 +30,14 @@ CALLBACK_KINDS = ("slub", "choice", "injector", "ok")
 CHAINS = ("memory", "node")
 MIGRATION_OUTCOMES = ("ok", "-EBUSY", "-EINTR", "-EAGAIN")
 INJECTABLE_EVENTS = ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE")
+
+# What the kernel can represent, so that a world never makes the spec render a value its own
+# sysfs audit rejects.
+MAX_SECTION_SIZE_MIB = 1 << 16   # 64 GiB; x86-64 uses 128 MiB (SECTION_SIZE_BITS 27)
+MAX_BLOCK_ID = (1 << 32) - 1     # memory%u: a memory block device's id is an unsigned int
+MAX_NUMNODES = 1 << 10           # NODES_SHIFT is at most 10
+INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1  # struct notifier_block.priority is an int
+MAX_TEXT = PAGE_SIZE             # a sysfs store is handed at most one page
 
 
 @dataclass(frozen=True)
@@ -203,20 +211,27 @@ def _validate(w: World) -> None:
     def bad(key: str, what: str) -> WorldError:
         return WorldError(f"key '{key}': {what}")
 
-    if w.section_size_mib <= 0 or w.section_size_mib & (w.section_size_mib - 1):
-        raise bad("section_size_mib", "expected a power of two > 0 (MiB)")
+    if not 0 < w.section_size_mib <= MAX_SECTION_SIZE_MIB or w.section_size_mib & (w.section_size_mib - 1):
+        raise bad("section_size_mib", f"expected a power of two in 1..{MAX_SECTION_SIZE_MIB} (MiB)")
     if not 1 <= w.sections_per_block <= 64:
         raise bad("sections_per_block", "expected an integer in 1..64")
     if not 0 <= w.writers <= 4:
         raise bad("writers", "expected an integer in 0..4")
+    for key, texts in (("texts", w.texts), ("online_texts", w.online_texts)):
+        if any(len(t) > MAX_TEXT for t in texts):
+            raise bad(key, f"expected texts of at most {MAX_TEXT} bytes (one page, what a sysfs "
+                      f"store is handed)")
     node_ids = [n.id for n in w.nodes]
+    if len(node_ids) > MAX_NUMNODES:
+        raise bad("nodes", f"expected at most {MAX_NUMNODES} nodes (MAX_NUMNODES), got {len(node_ids)}")
     if not node_ids or sorted(node_ids) != list(range(len(node_ids))):
         raise bad("nodes", "expected nodes numbered 0, 1, 2, ... without gaps")
     seen: set[int] = set()
     for i, b in enumerate(w.blocks):
         key = f"blocks[{i}]"
-        if b.id in seen or b.id < 0:
-            raise bad(f"{key}.id", f"expected a unique block id >= 0, got {b.id}")
+        if b.id in seen or not 0 <= b.id <= MAX_BLOCK_ID - w.sections_per_block + 1:
+            raise bad(f"{key}.id", f"expected a unique block id in 0..{MAX_BLOCK_ID - w.sections_per_block + 1} "
+                      f"(memory%u), got {b.id}")
         seen.add(b.id)
         if not b.nodes or any(n not in node_ids for n in b.nodes):
             raise bad(f"{key}.nodes", f"expected node ids among {node_ids}, got {list(b.nodes)}")
@@ -245,21 +260,28 @@ def _validate(w: World) -> None:
             raise bad(f"{key}.kind", f"expected one of {CALLBACK_KINDS}, got {c.kind!r}")
         if c.chain not in CHAINS:
             raise bad(f"{key}.chain", f"expected one of {CHAINS}, got {c.chain!r}")
+        if not INT_MIN <= c.priority <= INT_MAX:
+            raise bad(f"{key}.priority", f"expected an int in {INT_MIN}..{INT_MAX}, got {c.priority}")
         if c.kind == "choice" and not c.answers:
             raise bad(f"{key}.answers", "a 'choice' callback needs at least one answer")
         for a in c.answers:
+            if a in NOTIFY_NAMES:
+                continue
             try:
-                answer_value(a)
+                err = parse_errno(a)
             except (ActionError, ValueError):
-                raise bad(f"{key}.answers", f"expected NOTIFY_OK/BAD/STOP or an errno, got {a!r}")
+                err = 1
+            if not -MAX_ERRNO <= err <= 0:
+                raise bad(f"{key}.answers", f"expected NOTIFY_OK/BAD/STOP or an errno in "
+                          f"-{MAX_ERRNO}..0 (e.g. -EBUSY), got {a[:40]!r}")
     if "ok" not in w.migration:
         raise bad("migration", "expected 'ok' among the outcomes (migration can succeed)")
     for m in w.migration:
         if m not in MIGRATION_OUTCOMES:
             raise bad("migration", f"expected outcomes among {MIGRATION_OUTCOMES}, got {m!r}")
     for ev, err in w.inject_errors:
-        if ev not in INJECTABLE_EVENTS or not -4095 <= err <= 0:
-            raise bad("inject_errors", f"expected {INJECTABLE_EVENTS} -> errno in [-4095, 0]")
+        if ev not in INJECTABLE_EVENTS or not -MAX_ERRNO <= err <= 0:
+            raise bad("inject_errors", f"expected {INJECTABLE_EVENTS} -> errno in -{MAX_ERRNO}..0")
 
 
 # --- loading ---------------------------------------------------------------------------

@@ -205,6 +205,18 @@ BAD = [
     ("inject type", _set("inject_errors", [1]), "inject_errors"),
     ("reads type", _set("reads", "no"), "reads"),
     ("name type", _set("name", 5), "name"),
+    # bounded to what the kernel can represent and the spec can render
+    ("section size too big", _set("section_size_mib", 1 << 17), "section_size_mib"),
+    ("block id beyond memory%u", _set("blocks.1.id", 1 << 32), "blocks[1].id"),
+    ("block id huge", _set("blocks.1.id", 10 ** 30), "blocks[1].id"),
+    ("priority beyond int", _set("callbacks.0.priority", 1 << 31), "callbacks[0].priority"),
+    ("priority below int", _set("callbacks.0.priority", -(1 << 31) - 1), "callbacks[0].priority"),
+    ("answer beyond MAX_ERRNO", _set("callbacks.2.answers", ["-4096"]), "callbacks[2].answers"),
+    ("answer positive", _set("callbacks.2.answers", ["5"]), "callbacks[2].answers"),
+    ("answer huge", _set("callbacks.2.answers", ["-" + "9" * 5000]), "callbacks[2].answers"),
+    ("answer padded name", _set("callbacks.2.answers", [" NOTIFY_OK"]), "callbacks[2].answers"),
+    ("text beyond a page", _set("texts", ["online", "x" * 4097]), "texts"),
+    ("too many nodes", _set("nodes", [{"id": i} for i in range(1025)]), "nodes"),
 ]
 
 
@@ -218,6 +230,19 @@ def test_validation_error_names_the_key(change, key):
     assert msg.startswith("my.toml: "), msg
     assert f"key '{key}" in msg, msg
     assert "\n" not in msg
+
+
+def test_bounds_are_inclusive():
+    """The largest values the kernel can represent are accepted."""
+    d = default_dict()
+    d["section_size_mib"] = 1 << 16
+    top = (1 << 32) - d.get("sections_per_block", 1)  # its last section still a u32
+    d["blocks"][1]["id"] = top
+    d["callbacks"][0]["priority"] = (1 << 31) - 1
+    d["callbacks"][2]["answers"] = ["-4095", "NOTIFY_BAD", "0"]
+    d["texts"] = ["online", "x" * 4096]
+    w = world_from_dict(d)
+    assert w.block(top).id == top
 
 
 def test_not_a_table():

@@ -91,6 +91,15 @@ def test_world_to_json_validates(name):
     (lambda d: d["callbacks"][0].pop("answers"), "callbacks[0]"),
     (lambda d: d.__setitem__("migration", ["-EBUSY"]), "migration"),
     (lambda d: d.pop("blocks"), "(top)"),
+    (lambda d: d["blocks"][0].__setitem__("hole_mib", 96), "blocks[0]"),
+    (lambda d: d["blocks"][0].__setitem__("id", 1 << 32), "blocks[0].id"),
+    (lambda d: d["blocks"][1].__setitem__("nodes", [0]), "blocks[1]"),
+    (lambda d: d["blocks"][1].__setitem__("missing_sections", [0, 0]), "blocks[1].missing_sections"),
+    (lambda d: d["nodes"][0].__setitem__("cpu", True), "nodes[0]"),
+    (lambda d: d["callbacks"][0].__setitem__("priority", 1 << 31), "callbacks[0].priority"),
+    (lambda d: d["callbacks"][0].__setitem__("answers", ["-40960"]), "callbacks[0].answers[0]"),
+    (lambda d: d["callbacks"][0].__setitem__("answer", ["-EBUSY"]), "callbacks[0]"),
+    (lambda d: d.__setitem__("section_size_mib", 1 << 17), "section_size_mib"),
 ])
 def test_world_schema_rejects_broken_worlds(change, where):
     data = tomllib.loads((WORLDS / "default.toml").read_text())
