@@ -9,8 +9,10 @@ profile (which files exist, what ``removable`` prints) and the architecture's se
 
 Each :class:`Rule` names the invariant of :mod:`spec.invariants` it checks a part of and the
 seed section it comes from; each :class:`AuditFinding` names its rule, the files involved, what
-was expected and what was found. ``severity`` is ``violation`` or ``note`` (a fact worth
-showing that breaks no promise, such as a block spanning two nodes).
+was expected and what was found. Names no kernel makes (``memory007``, ``node+1``) and links
+no kernel makes (absolute, or climbing out of the sysfs root) are findings of their own, never
+skipped and never read as blocks, nodes or links. ``severity`` is ``violation`` or ``note`` (a
+fact worth showing that breaks no promise, such as a block spanning two nodes).
 
 Leaves out: anything that needs the machine behind the tree (whether a block's memory is
 physically present, its unmovable pages, a node's page counts): those are the state invariants
@@ -57,6 +59,9 @@ RULES: tuple[Rule, ...] = (
          "phys_index is %08lx of XXX, the number in the directory's name"),
     Rule("first_section", "sysfs_names", "names", "4 (XXX is the section id of the first section)",
          "XXX is a first section id: a multiple of the sections per block"),
+    Rule("name", "sysfs_names", "names", "4 (/sys/devices/system/memory/memoryXXX; node/node*)",
+         "an entry named like a block or node is memory%u or node%u as the kernel names them: "
+         "decimal, no sign, no leading zero, a block id at most 4294967295, a node id below 1024"),
     Rule("end_phys_index", "sysfs_end_phys_index", "end_phys_index", "4 ('end_phys_index')",
          "end_phys_index is the last section id: phys_index + sections per block - 1"),
     Rule("state", "state_strings", "state", "4 ('state'), 5.1",
@@ -74,6 +79,9 @@ RULES: tuple[Rule, ...] = (
          "nodeN/memoryXXX -> ../../memory/memoryXXX has its backlink memoryXXX/nodeN"),
     Rule("dangling", "sysfs_links", "dangling", "4 (symbolic links ... and backlinks)",
          "a link names and points to an existing block or node directory"),
+    Rule("link_out", "sysfs_links", "link_out", "4 (symbolic links ... and backlinks)",
+         "a symlink is relative, in the kernel's form (../ then names), and stays inside the "
+         "sysfs root; it is never followed"),
     Rule("unlinked", "sysfs_links", "unlinked", "4 (If CONFIG_NUMA is enabled ... links)",
          "every memoryXXX directory is linked to the node(s) of its memory"),
     Rule("spans_nodes", "sysfs_links", "spans_nodes", "4 (symbolic links), facts.md B8",
@@ -143,11 +151,49 @@ class AuditInputError(MemhpError):
     """The view is not a memory-hotplug tree at all, or holds values no kernel prints."""
 
 
-_BLOCK = re.compile(r"memory(0|[1-9][0-9]{0,11})")
-_NODE = re.compile(r"node(0|[1-9][0-9]{0,3})")
+MAX_BLOCK_ID = (1 << 32) - 1  # memory%u: the block id is an unsigned int
+_LIMIT = {"memory": MAX_BLOCK_ID, "node": MAX_NODES - 1}
+_U = r"(0|[1-9][0-9]{0,9})"  # %u: decimal, no sign, no leading zero, at most 10 digits
+_ID = {prefix: re.compile(prefix + _U) for prefix in _LIMIT}
+_WORD = re.compile(r"_[a-z][a-z0-9_]*")  # memory_failure, memory_side_cache: words, not ids
 _CPU = re.compile(r"cpu[0-9]+")
 _HEX8 = re.compile(r"[0-9a-f]{8,16}\n")
-_NODELIST = re.compile(r"(?:\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*)?\n?")
+_NODELIST = re.compile(r"(?:[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*)?\n?")
+
+
+@lru_cache(maxsize=1 << 14)
+def _number(name: str, prefix: str) -> int | None:
+    m = _ID[prefix].fullmatch(name)
+    return None if m is None or int(m.group(1)) > _LIMIT[prefix] else int(m.group(1))
+
+
+def block_id(name: str) -> int | None:
+    """The block id of a ``memory%u`` name (drivers/base/memory.c), None for any other name."""
+    return _number(name, "memory")
+
+
+def node_id(name: str) -> int | None:
+    """The node id of a ``node%u`` name (drivers/base/node.c) below MAX_NODES, else None."""
+    return _number(name, "node")
+
+
+def shown(text: str) -> str:
+    """``text`` fit for a one-line message: escaped where not printable (newlines, bytes that
+    are no UTF-8)."""
+    return text if text.isprintable() else ascii(text)[1:-1]
+
+
+def bad_name(name: str, prefix: str) -> str | None:
+    """Why ``name``, which starts like a ``memory%u`` or ``node%u`` name (``prefix``), is none
+    the kernel makes; None for a valid name and for no look-alike (``memory_failure``)."""
+    rest = name[len(prefix):]
+    if not name.startswith(prefix) or _WORD.fullmatch(rest) or _number(name, prefix) is not None:
+        return None
+    if not rest:
+        return "no id"
+    if rest.isascii() and rest.isdigit():
+        return "a leading zero" if rest[0] == "0" else f"an id beyond {_LIMIT[prefix]}"
+    return "a sign" if rest[0] in "+-" else "characters other than the digits 0-9"
 
 
 @lru_cache(maxsize=256)
@@ -187,28 +233,34 @@ class _Tree:
         self.node_links: dict[int, dict[str, str | Link]] = {}  # node -> name -> value
         self.cpu_nodes: set[int] = set()
         self.top: dict[str, str | Link] = {}
+        self.bad_names: dict[str, tuple[str, str]] = {}  # path -> (prefix, why)
         for path, value in view.items():
             parts = path.rstrip("/").split("/")
-            if parts[0] == "memory" and len(parts) >= 2:
-                m = _BLOCK.fullmatch(parts[1])
-                if m:
-                    entry = self.blocks.setdefault(int(m.group(1)), {})
-                    if len(parts) == 3:
-                        entry[parts[2]] = value
-                elif len(parts) == 2:
+            if len(parts) < 2 or parts[0] not in _LIMIT:
+                continue
+            own = _number(parts[1], parts[0])
+            if own is None:
+                if not self._misnamed(parts[:2], parts[0]) and len(parts) == 2:
                     self.top[path] = value
-            elif parts[0] == "node" and len(parts) >= 2:
-                m = _NODE.fullmatch(parts[1])
-                if m:
-                    n = int(m.group(1))
-                    self.node_dirs.add(n)
-                    if len(parts) == 3:
-                        if _CPU.fullmatch(parts[2]) and isinstance(value, tuple):
-                            self.cpu_nodes.add(n)
-                        elif parts[2].startswith("memory"):
-                            self.node_links.setdefault(n, {})[parts[2]] = value
-                elif len(parts) == 2:
-                    self.top[path] = value
+                continue
+            if parts[0] == "memory":
+                entry = self.blocks.setdefault(own, {})
+                if len(parts) == 3 and not self._misnamed(parts, "node"):
+                    entry[parts[2]] = value
+                continue
+            self.node_dirs.add(own)
+            if len(parts) == 3:
+                if _CPU.fullmatch(parts[2]) and isinstance(value, tuple):
+                    self.cpu_nodes.add(own)
+                elif parts[2].startswith("memory") and not self._misnamed(parts, "memory"):
+                    self.node_links.setdefault(own, {})[parts[2]] = value
+
+    def _misnamed(self, parts: list[str], prefix: str) -> bool:
+        """Whether the last of ``parts`` looks like a ``prefix%u`` name but is none; noted."""
+        why = bad_name(parts[-1], prefix)
+        if why is not None:
+            self.bad_names.setdefault("/".join(parts), (prefix, why))
+        return why is not None
 
 
 def audit(view: View, profile: AuditProfile, section_size: int = SECTION_SIZE_X86_64) -> list[AuditFinding]:
@@ -217,11 +269,51 @@ def audit(view: View, profile: AuditProfile, section_size: int = SECTION_SIZE_X8
         raise AuditInputError("no devices/system/memory in the tree: not a memory-hotplug sysfs")
     t = _Tree(view)
     out: list[AuditFinding] = []
+    _names(t, out)
+    _links_out(view, out)
     spb = _block_size(t, section_size, out)
     _blocks(t, profile, spb, out)
     _links(t, out)
     _masks(t, profile, out)
     return out
+
+
+def _names(t: _Tree, out: list[AuditFinding]) -> None:
+    for path in sorted(t.bad_names):
+        prefix, why = t.bad_names[path]
+        want = ("memory%u, a block id 0 to 4294967295" if prefix == "memory"
+                else f"node%u, a node id 0 to {MAX_NODES - 1}")
+        out.append(AuditFinding("name", (shown(path),), f"{want} in decimal, no sign or leading zero",
+                                f"{shown(path.rsplit('/', 1)[-1])} ({why}): no kernel makes this "
+                                f"name; not read as a {'block' if prefix == 'memory' else 'node'}"))
+
+
+@lru_cache(maxsize=1 << 14)
+def link_out(key: str, target: str) -> str | None:
+    """Why the symlink at ``key`` (relative to /sys/devices/system) to ``target`` is not one
+    the kernel makes inside the sysfs root; None when it is. The kernel's targets are relative:
+    ``../`` a number of times, then names. Such a target can leave the root only by climbing
+    too high, and reaches another link only through its names, which are judged on their own."""
+    if target.startswith("/"):
+        return "an absolute target"
+    ups, rest = 0, target
+    while rest.startswith("../"):
+        ups, rest = ups + 1, rest[3:]
+    if rest == "..":
+        ups, rest = ups + 1, ""
+    elif not rest or any(f"/{c}/" in f"/{rest}/" for c in ("", ".", "..")):
+        return "not the kernel's form ../ then names ('.', '..' after a name, or an empty part)"
+    depth = 2 + key.count("/")  # the directories from the sysfs root down to the link's folder
+    if ups > depth:
+        return f"climbs {ups} levels from a folder {depth} below the sysfs root"
+    return None
+
+
+def _links_out(view: View, out: list[AuditFinding]) -> None:
+    bad = [(k, v[1], y) for k, v in view.items() if isinstance(v, tuple) and (y := link_out(k, v[1]))]
+    for key, target, why in sorted(bad):
+        out.append(AuditFinding("link_out", (shown(key),), "a relative link inside the sysfs root",
+                                f"-> {shown(target)}: {why}; not followed"))
 
 
 def _text(v: str | Link | None) -> str | None:
@@ -304,7 +396,7 @@ def _blocks(t: _Tree, p: AuditProfile, spb: int | None, out: list[AuditFinding])
 
 
 def _backlinks(files: dict[str, str | Link]) -> list[int]:
-    return sorted(int(k[4:]) for k, v in files.items() if _NODE.fullmatch(k) and isinstance(v, tuple))
+    return sorted(n for k, v in files.items() if isinstance(v, tuple) and (n := node_id(k)) is not None)
 
 
 def _valid_zones(d: str, state: str, zones: str, nodes: list[int], out: list[AuditFinding]) -> None:
@@ -334,13 +426,14 @@ def _links(t: _Tree, out: list[AuditFinding]) -> None:
         nodes = []
         for name in sorted(files):
             v = files[name]
-            if not isinstance(v, tuple) or not _NODE.fullmatch(name):
+            n = node_id(name)
+            if not isinstance(v, tuple) or n is None:
                 continue
-            n = int(name[4:])
             path = f"{d}/{name}"
             if v[1] != f"../../node/{name}" or n not in t.node_dirs:
                 out.append(AuditFinding("dangling", (path,), f"-> ../../node/{name}, an existing node",
-                                        f"-> {v[1]}" + ("" if n in t.node_dirs else f" ({name} does not exist)")))
+                                        f"-> {shown(v[1])}"
+                                        + ("" if n in t.node_dirs else f" ({name} does not exist)")))
                 continue
             nodes.append(n)
             if t.node_links.get(n, {}).get(f"memory{bid}") is None:
@@ -356,13 +449,13 @@ def _links(t: _Tree, out: list[AuditFinding]) -> None:
     for n in sorted(t.node_links):
         for name, v in sorted(t.node_links[n].items()):
             path = f"node/node{n}/{name}"
-            m = _BLOCK.fullmatch(name)
-            if not isinstance(v, tuple) or m is None:
+            bid = block_id(name)
+            if not isinstance(v, tuple) or bid is None:
                 continue  # memory_side_cache and such are no block links
-            bid = int(m.group(1))
             if v[1] != f"../../memory/{name}" or bid not in t.blocks:
                 out.append(AuditFinding("dangling", (path,), f"-> ../../memory/{name}, an existing block",
-                                        f"-> {v[1]}" + ("" if bid in t.blocks else f" ({name} does not exist)")))
+                                        f"-> {shown(v[1])}"
+                                        + ("" if bid in t.blocks else f" ({name} does not exist)")))
             elif not isinstance(t.blocks[bid].get(f"node{n}"), tuple):
                 out.append(AuditFinding("backlink", (path, f"memory/{name}/node{n}"),
                                         f"memory/{name}/node{n}", "no such link"))
@@ -433,4 +526,5 @@ def _fmt(s: set[int] | frozenset[int]) -> str:
 
 
 __all__ = ["RULES", "RULE", "MASK_RULES", "Rule", "AuditFinding", "AuditProfile", "AUDIT_PROFILES", "audit",
-           "detect_profile", "parse_nodelist", "AuditInputError", "View", "Link"]
+           "detect_profile", "parse_nodelist", "AuditInputError", "View", "Link", "block_id", "node_id",
+           "bad_name", "link_out", "shown"]

@@ -15,8 +15,8 @@ from typing import Any
 from checker.audit.source import load, unreadable
 from checker.formats.results import EXIT_OK, EXIT_VIOLATION
 from spec.audit import (
-    AUDIT_PROFILES, RULES, SECTION_SIZE_X86_64, AuditFinding, AuditInputError, View, audit,
-    detect_profile,
+    AUDIT_PROFILES, RULES, SECTION_SIZE_X86_64, AuditFinding, AuditInputError, View, audit, block_id,
+    detect_profile, node_id,
 )
 from spec.errors import MemhpError
 
@@ -78,8 +78,19 @@ def needed_files(view: View) -> list[str]:
     out = ["memory/block_size_bytes"] + [f"node/{m}" for m in
                                          ("possible", "online", "has_cpu", "has_memory",
                                           "has_normal_memory")]
-    out += sorted(k for k in view if k.startswith("memory/memory") and k.rsplit("/", 1)[-1] in keep)
+    out += sorted(k for k in view if k.startswith("memory/") and k.count("/") == 2
+                  and block_id(k.split("/")[1]) is not None and k.rsplit("/", 1)[-1] in keep)
     return out
+
+
+def count_view(view: View) -> dict[str, int]:
+    """Blocks and nodes (directories named as the kernel names them), block links, files."""
+    parts = [k.rstrip("/").split("/") for k in view]
+    blocks = {p[1] for p in parts if p[0] == "memory" and len(p) > 1 and block_id(p[1]) is not None}
+    nodes = {p[1] for p in parts if p[0] == "node" and len(p) > 1 and node_id(p[1]) is not None}
+    links = sum(1 for k, v in view.items() if isinstance(v, tuple)
+                and (k.startswith("memory/memory") or "/memory" in k))
+    return {"blocks": len(blocks), "nodes": len(nodes), "links": links, "files": len(view)}
 
 
 def audit_view(view: View, source: str, kind: str, profile: str | None = None,
@@ -102,12 +113,8 @@ def _audit_view(view: View, source: str, kind: str, profile: str | None,
         raise MemhpError(f"unknown profile {profile!r} (expected one of {', '.join(AUDIT_PROFILES)})")
     unreadable(view, needed_files(view), source)
     findings = audit(view, AUDIT_PROFILES[profile], section_size)
-    blocks = {k.split("/")[1] for k in view if k.startswith("memory/memory")}
-    nodes = {k.split("/")[1] for k in view if k.startswith("node/node")}
-    links = sum(1 for k, v in view.items() if isinstance(v, tuple)
-                and (k.startswith("memory/memory") or "/memory" in k))
     rep = AuditReport(source, kind, profile, why, view, findings)
-    rep.counts = {"blocks": len(blocks), "nodes": len(nodes), "links": links, "files": len(view)}
+    rep.counts = count_view(view)
     rep.seconds = time.perf_counter() - t0
     return rep
 

@@ -3,7 +3,9 @@
 The tree is read by :func:`checker.audit.source.read_tree` (read-only opens, symlinks kept as
 links, never followed) and written as a ``.tar.gz`` whose members are ``./devices/system/...``,
 the format of the real archives in ``tests/checker/audit/snapshots/``: files as read
-(``<unreadable: ...>`` for a file that cannot be read), relative symlinks, directories. The archive is written to a temporary
+(``<unreadable: ...>`` for a file that cannot be read), symlinks as their target text (the
+kernel's are relative; one that leaves the tree is copied as it is and reported by the audit),
+directories. The archive is written to a temporary
 file beside the output and renamed into place only when complete; an output path inside the
 tree being copied (or under ``/sys``) is refused.
 """

@@ -6,21 +6,24 @@ read returned, ``("link", target)`` for a symlink, or ``""`` for a directory (ke
 the archives of ``memhp snapshot`` (``tests/checker/audit/snapshots/README.md`` describes it):
 a file that cannot be read holds ``<unreadable: STRERROR>``; ``power/``, ``subsystem``,
 ``uevent``, ``driver``, ``firmware_node`` and the ``cpu*``, ``hugepages*``, ``access*``,
-``memory_side_cache*`` subdirectories of node directories are left out; symlinks are never
-followed.
+``memory_side_cache*`` subdirectories of node directories are left out (a left-out link that
+leaves the sysfs root is kept, for the audit to report); symlinks are never followed.
 
 Every file is opened with ``os.open(O_RDONLY | O_NOFOLLOW | O_NONBLOCK)`` and nothing else: no
 path is ever opened for writing. An archive is gunzipped in memory (at most :data:`MAX_TAR`
-bytes) and read member by member; nothing is extracted. Bad input (a truncated archive, an
-absolute or ``..`` member, a link out of ``devices/system``, a device file or hard link, a file
-over :data:`MAX_FILE` bytes, too many members, a tree that is no sysfs) raises :class:`SnapshotError`, one line naming the file.
+bytes) and read member by member; nothing is extracted. A symlink is kept as its target text in
+tree and archive alike, whatever it points to, and every name is kept as read: the audit
+(:mod:`spec.audit`) reports links that leave the sysfs root (absolute, or climbing out through
+``..``) and names no kernel makes (``memory007``). Bad input (a truncated archive, an absolute
+or ``..`` member, a symlink where ``devices``, ``devices/system``, ``memory`` or ``node`` should
+be a directory, a device file or hard link, a file over :data:`MAX_FILE` bytes, too many
+members, a tree that is no sysfs) raises :class:`SnapshotError`, one line naming the file.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import posixpath
 import stat
 import tarfile
 import zlib
@@ -28,7 +31,7 @@ from pathlib import Path
 
 from spec.errors import MemhpError
 from spec.files import read_input
-from spec.audit import View
+from spec.audit import View, link_out, shown
 
 MAX_FILE = 64 << 10  # a sysfs attribute is at most a page; meminfo and vmstat stay far below this
 MAX_MEMBERS = 200_000
@@ -60,7 +63,7 @@ def _read_file(path: str) -> str:
         return f"{UNREADABLE}{e.strerror}>\n"
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SnapshotError(f"{path}: not a regular file (a device or fifo): not a sysfs tree")
+            raise SnapshotError(f"{shown(path)}: not a regular file (a device or fifo): not a sysfs tree")
         chunks, size = [], 0
         while True:
             try:
@@ -72,15 +75,24 @@ def _read_file(path: str) -> str:
             chunks.append(b)
             size += len(b)
             if size > MAX_FILE:
-                raise SnapshotError(f"{path}: more than {MAX_FILE} bytes: not a sysfs attribute")
+                raise SnapshotError(f"{shown(path)}: more than {MAX_FILE} bytes: not a sysfs attribute")
         return b"".join(chunks).decode("utf-8", errors="backslashreplace")
     finally:
         os.close(fd)
 
 
 def system_dir(root: str | Path) -> Path:
-    """``root/devices/system`` of a sysfs root, or SnapshotError when it holds no memory/."""
+    """``root/devices/system`` of a sysfs root, or SnapshotError when it holds no memory/ or
+    when a directory on the way to memory/ and node/ is a symlink (never followed)."""
     base = Path(root) / "devices" / "system"
+    for p in (Path(root) / "devices", base, base / "memory", base / "node"):
+        if p.is_symlink():
+            try:
+                target = f" -> {shown(os.readlink(p))}"
+            except OSError:
+                target = ""
+            raise SnapshotError(f"{shown(str(p))}: a symlink{target} where sysfs has a directory: "
+                                f"not followed; not a sysfs tree")
     if not (base / "memory").is_dir():
         raise SnapshotError(f"{root}: no devices/system/memory directory: not a sysfs tree "
                             f"(give the sysfs root, such as /sys)")
@@ -104,7 +116,7 @@ def read_tree(root: str | Path) -> View:
                 with os.scandir(path) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as e:
-                raise SnapshotError(f"{path}: cannot list the directory ({e.strerror})") from None
+                raise SnapshotError(f"{shown(path)}: cannot list the directory ({e.strerror})") from None
             for entry in entries:
                 count += 1
                 if count > MAX_MEMBERS:
@@ -116,12 +128,13 @@ def read_tree(root: str | Path) -> View:
                     view[key] = f"{UNREADABLE}{e.strerror}>\n"
                     continue
                 if stat.S_ISLNK(st.st_mode):
-                    if entry.name in SKIP_NAMES:
-                        continue
                     try:
-                        view[key] = ("link", os.readlink(entry.path))
+                        target = os.readlink(entry.path)
                     except OSError as e:
-                        raise SnapshotError(f"{entry.path}: cannot read the link ({e.strerror})") from None
+                        raise SnapshotError(f"{shown(entry.path)}: cannot read the link "
+                                            f"({e.strerror})") from None
+                    if entry.name not in SKIP_NAMES or link_out(key, target) is not None:
+                        view[key] = ("link", target)  # a skipped name still shows when it leaves
                 elif stat.S_ISDIR(st.st_mode):
                     if _skip(rel, entry.name, True):
                         continue
@@ -133,7 +146,7 @@ def read_tree(root: str | Path) -> View:
                         continue
                     view[key] = _read_file(entry.path)
                 else:
-                    raise SnapshotError(f"{entry.path}: a device file or fifo: not a sysfs tree")
+                    raise SnapshotError(f"{shown(entry.path)}: a device file or fifo: not a sysfs tree")
     return view
 
 
@@ -189,17 +202,14 @@ def read_archive(path: str | Path) -> View:
                     continue
                 if m.isdir():
                     view[key + "/"] = ""
+                elif key in PARTS:
+                    raise SnapshotError(f"{archive}: {shown(m.name)} is not a directory: not a memhp "
+                                        f"snapshot")
                 elif m.issym():
-                    target = m.linkname
-                    where = posixpath.normpath(posixpath.join("devices/system", posixpath.dirname(key),
-                                                              target))
-                    if target.startswith("/") or not where.startswith("devices/system/"):
-                        raise SnapshotError(f"{archive}: {m.name} -> {target} points outside "
-                                            f"devices/system: not a memhp snapshot")
-                    view[key] = ("link", target)
+                    view[key] = ("link", m.linkname)  # judged by the audit (link_out), never followed
                 elif m.isreg():
                     if m.size > MAX_FILE:
-                        raise SnapshotError(f"{archive}: {m.name} holds {m.size} bytes (at most "
+                        raise SnapshotError(f"{archive}: {shown(m.name)} holds {m.size} bytes (at most "
                                             f"{MAX_FILE} expected of a sysfs file)")
                     total += m.size
                     if total > MAX_TOTAL:
@@ -207,11 +217,11 @@ def read_archive(path: str | Path) -> View:
                     f = tf.extractfile(m)
                     data = f.read(MAX_FILE + 1) if f is not None else b""
                     if len(data) != m.size:
-                        raise SnapshotError(f"{archive}: {m.name} is truncated")
+                        raise SnapshotError(f"{archive}: {shown(m.name)} is truncated")
                     view[key] = data.decode("utf-8", errors="backslashreplace")
                 else:
                     what = "a hard link" if m.islnk() else "a device file or fifo"
-                    raise SnapshotError(f"{archive}: {m.name} is {what}: not a memhp snapshot")
+                    raise SnapshotError(f"{archive}: {shown(m.name)} is {what}: not a memhp snapshot")
     except SnapshotError:
         raise
     except FileNotFoundError:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from checker.audit.run import audit_view
 from checker.audit.source import SnapshotError, load
-from spec.audit import View, parse_nodelist
+from spec.audit import View, block_id, node_id, parse_nodelist
 from spec.config import BlockSpec, CallbackSpec, NodeSpec, World
 from spec.errors import MemhpError
 from spec.profiles import get_profile
@@ -62,13 +62,13 @@ def world_from_view(view: View, profile_name: str, source: str, movable_node: bo
     if sorted(possible) != list(range(len(possible))) or not possible:
         raise SnapshotError(f"{source}: node/possible is not 0-N: the spec numbers nodes without gaps")
     cpus = parse_nodelist(_text(view, "node/has_cpu", source)) or frozenset()
-    ids = sorted({int(k.split("/")[1][6:]) for k in view
-                  if k.startswith("memory/memory") and k.split("/")[1][6:].isdigit()})
+    ids = sorted({b for k in view if k.startswith("memory/")
+                  and (b := block_id(k.split("/")[1])) is not None})
     blocks = []
     for bid in ids:
         d = f"memory/memory{bid}"
-        nodes = tuple(sorted(int(k.rsplit("/", 1)[1][4:]) for k, v in view.items()
-                             if k.startswith(d + "/node") and isinstance(v, tuple)))
+        nodes = tuple(sorted(n for k, v in view.items() if k.startswith(d + "/node") and isinstance(v, tuple)
+                             and k.count("/") == 2 and (n := node_id(k.rsplit("/", 1)[1])) is not None))
         if not nodes:
             raise SnapshotError(f"{source}: {d} has no node link: the snapshot does not map")
         state = _text(view, f"{d}/state", source).strip()

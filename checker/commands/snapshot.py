@@ -23,11 +23,12 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
 
 
 def run(args: Any) -> int:
+    from checker.audit.run import count_view
     from checker.audit.snapshot import write_snapshot
 
     dest, view = write_snapshot(args.root, args.output)
-    blocks = len({k.split("/")[1] for k in view if k.startswith("memory/memory")})
-    nodes = len({k.split("/")[1] for k in view if k.startswith("node/node")})
+    counts = count_view(view)
+    blocks, nodes = counts["blocks"], counts["nodes"]
     if args.json:
         print(json.dumps({"schema": "memhp-snapshot/1", "output": str(dest), "root": args.root, "entries": len(view),
                           "blocks": blocks, "nodes": nodes}))

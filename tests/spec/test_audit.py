@@ -98,6 +98,9 @@ CORRUPTIONS = {
     "has_cpu": (lambda v: v.__setitem__("node/has_cpu", "0-2\n"), "has_cpu"),
     "has_memory": (lambda v: v.__setitem__("node/has_memory", "0\n"), "memory_mask"),
     "has_normal": (lambda v: v.__setitem__("node/has_normal_memory", "0\n"), "normal_mask"),
+    "name": (lambda v: v.__setitem__("memory/memory004/state", "online\n"), "name"),
+    "link_out": (lambda v: v.__setitem__("node/node1/cpu9", ("link", "/sys/devices/system/cpu/cpu9")),
+                 "link_out"),
 }
 
 
