@@ -98,13 +98,29 @@ def _ensure(g: "nx.DiGraph[str]", name: str, kind: str) -> None:
 
 @dataclass(frozen=True)
 class Box:
-    """One drawn box: a block, a folded run of alike blocks, or a node."""
+    """One drawn box: a block, a folded run of alike blocks, or a node. ``key`` is letters,
+    digits and underscores (a DOT and Mermaid id); ``lines`` the label's lines as read (a
+    state or a link target from a snapshot may hold anything), ``label`` the same joined with
+    ``\\n``."""
 
     key: str
     label: str
     kind: str
     bad: bool
     nodes: tuple[str, ...]  # the node vertices it links to
+    lines: tuple[str, ...] = ()
+
+
+def _box(key: str, lines: list[str], kind: str, bad: bool, nodes: tuple[str, ...] = ()) -> Box:
+    return Box(key, "\\n".join(lines), kind, bad, nodes, tuple(lines))
+
+
+def _key(prefix: str, vertex: str, pattern: re.Pattern[str]) -> str:
+    """A box id for ``vertex``: ``prefix_vertex`` for a sysfs name (``node1``), else
+    ``prefix_x_`` and the hex of its UTF-8 bytes (a link target named otherwise)."""
+    if pattern.fullmatch(vertex):
+        return f"{prefix}_{vertex}"
+    return f"{prefix}_x_" + vertex.encode("utf-8", "surrogatepass").hex()
 
 
 def fold(g: "nx.DiGraph[str]") -> tuple[list[Box], list[tuple[str, str, str]]]:
@@ -125,24 +141,29 @@ def fold(g: "nx.DiGraph[str]") -> tuple[list[Box], list[tuple[str, str, str]]]:
             return
         d0 = g.nodes[run[0]]
         ids = [g.nodes[v]["id"] for v in run]
-        name = f"memory{ids[0]}" if len(run) == 1 else f"memory{ids[0]}-{ids[-1]}"
-        count = "" if len(run) == 1 else f"\\n{len(run)} blocks"
+        if not _BLOCK.fullmatch(run[0]):  # a link to a block named otherwise: drawn by its name
+            name, key = run[0], _key("b", run[0], _BLOCK)
+        else:
+            name = f"memory{ids[0]}" if len(run) == 1 else f"memory{ids[0]}-{ids[-1]}"
+            key = "b_" + name.replace("-", "_")
+        lines = [name] + ([] if len(run) == 1 else [f"{len(run)} blocks"])
         state = "missing" if d0.get("missing") else d0.get("state", "?")
         zones = f" {d0['zones']}" if d0.get("zones") else ""
+        lines.append(f"{state}{zones}")
         bad = any(g.nodes[v].get("bad") for v in run)
-        key = "b_" + name.replace("-", "_")
         _, _, links, back, _ = sig(run[0])
-        boxes.append(Box(key, f"{name}{count}\\n{state}{zones}", "block", bad, back))
+        boxes.append(_box(key, lines, "block", bad, back))
         for n in links:
-            edges.append((f"n_{n}", key, "link"))
+            edges.append((_key("n", n, _NODE), key, "link"))
         for n in back:
-            edges.append((key, f"n_{n}", "backlink"))
+            edges.append((key, _key("n", n, _NODE), "backlink"))
         run.clear()
 
     prev_id, prev_sig = None, None
     for v in blocks:
         d, s = g.nodes[v], sig(v)
         alike = (run and not d.get("bad") and not g.nodes[run[-1]].get("bad")
+                 and _BLOCK.fullmatch(v) and _BLOCK.fullmatch(run[-1])
                  and s == prev_sig and prev_id is not None and d["id"] == prev_id + 1)
         if not alike:
             flush()
@@ -152,24 +173,28 @@ def fold(g: "nx.DiGraph[str]") -> tuple[list[Box], list[tuple[str, str, str]]]:
     nodes = []
     for v, d in sorted(g.nodes(data=True), key=lambda x: x[1]["id"]):
         if d["kind"] == "node":
-            label = v + (" (missing)" if d.get("missing") else "")
+            lines = [v + (" (missing)" if d.get("missing") else "")]
             if d.get("masks"):
-                label += "\\n" + ", ".join(d["masks"])
+                lines.append(", ".join(d["masks"]))
             elif not d.get("missing"):
-                label += "\\nno memory, no cpu"
-            nodes.append(Box(f"n_{v}", label, "node", bool(d.get("bad") or d.get("missing")), ()))
+                lines.append("no memory, no cpu")
+            nodes.append(_box(_key("n", v, _NODE), lines, "node", bool(d.get("bad") or d.get("missing"))))
     return nodes + boxes, edges
 
 
 def to_dot(g: "nx.DiGraph[str]", title: str = "") -> str:
+    """The DOT text of the folded graph: every label and the title a quoted DOT string, every
+    id letters, digits and underscores."""
+    from checker.formats.steps import dot_string
+
     boxes, edges = fold(g)
     out = ["digraph memhp {", "  rankdir=LR; node [fontname=Helvetica, fontsize=10];",
-           f'  label="{_esc(title)}"; labelloc=t;' if title else ""]
+           f'  label={dot_string(title)}; labelloc=t;' if title else ""]
     for b in boxes:
         shape = "ellipse" if b.kind == "node" else "box"
         color = ', color=red, fontcolor=red, penwidth=2' if b.bad else ""
         fill = ', style=filled, fillcolor="#e8f0fe"' if b.kind == "node" else ""
-        out.append(f'  {b.key} [shape={shape}, label="{_esc(b.label)}"{color}{fill}];')
+        out.append(f'  {b.key} [shape={shape}, label={dot_string(chr(10).join(_lines(b)))}{color}{fill}];')
     pairs = {(a, c) for a, c, k in edges if k == "link"}
     for a, c, k in edges:
         if k == "link" and (c, a) in {(x, y) for x, y, kk in edges if kk == "backlink"}:
@@ -183,10 +208,15 @@ def to_dot(g: "nx.DiGraph[str]", title: str = "") -> str:
 
 
 def to_mermaid(g: "nx.DiGraph[str]") -> str:
+    """The Mermaid flowchart of the folded graph: every label in quotes with what Mermaid
+    reads as syntax as entity codes, every id letters, digits and underscores."""
+    from checker.formats.markdown import mermaid_text
+
     boxes, edges = fold(g)
     out = ["flowchart LR"]
     for b in boxes:
-        label = b.label.replace("\\n", "<br/>").replace('"', "'")
+        label = "<br/>".join(mermaid_text(part).replace('"', "#quot;")
+                             for line in _lines(b) for part in line.split("\n"))
         out.append(f'  {b.key}(["{label}"])' if b.kind == "node" else f'  {b.key}["{label}"]')
         if b.bad:
             out.append(f"  style {b.key} stroke:#d00,stroke-width:2px,color:#d00")
@@ -199,8 +229,8 @@ def to_mermaid(g: "nx.DiGraph[str]") -> str:
     return "\n".join(out) + "\n"
 
 
-def _esc(s: str) -> str:
-    return s.replace('"', '\\"')
+def _lines(b: Box) -> tuple[str, ...]:
+    return b.lines or tuple(b.label.split("\\n"))
 
 
 def write_picture(g: "nx.DiGraph[str]", out: str | Path, title: str = "") -> str:

@@ -19,13 +19,31 @@ def register(sub: Any, common: Any) -> None:
     t.set_defaults(func=run)
 
 
+def encodable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate (a byte that was not UTF-8, read from a
+    trace's JSON) written as its escape, ``\\udcff``, instead of failing the write."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _print(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # standard output in an encoding that lacks some character
+        enc = sys.stdout.encoding or "ascii"
+        sys.stdout.write(text.encode(enc, "backslashreplace").decode(enc))
+
+
 def run(args: Any) -> int:
     from checker.formats import load, render
 
     trace = load(args.file)
-    text = render(trace, args.format, args.file)
+    text = encodable(render(trace, args.format, args.file))
     if not args.output:
-        sys.stdout.write(text)
+        _print(text)
         return EXIT_OK
     write_output(args.output, args.file, text, executable=args.format == "shell")
     return EXIT_OK

@@ -32,7 +32,8 @@ import networkx as nx
 
 from checker.engines.reach import Plain, reach
 from checker.model import Model
-from checker.formats.traces import Trace, TraceStep
+from checker.formats.steps import dot_string, visible
+from checker.formats.traces import Trace, TraceStep, annotate
 from spec.actions import STATE_TEXT, Action
 from spec.errors import MemhpError
 
@@ -149,7 +150,7 @@ def trace_to(g: nx.DiGraph, model: Model, target: int, source: int = 0) -> Trace
     for a in shortest_actions(g, target, source):
         s, obs = model.step(s, a)
         steps.append(TraceStep(a, obs))
-    return Trace(model.profile.name, model.world, steps)
+    return annotate(Trace(model.profile.name, model.world, steps), model)
 
 
 def find(g: nx.DiGraph, pred: Callable[[Any], bool]) -> list[int]:
@@ -170,18 +171,13 @@ def terminal_components(g: nx.DiGraph) -> list[set[int]]:
                   key=lambda c: (-len(c), min(c)))
 
 
-def _dot_str(text: str) -> str:
-    """A DOT string: quotes and backslashes escaped, line breaks as ``\\n``."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
 def to_dot(g: nx.DiGraph) -> str:
     """The graph as Graphviz DOT text: the initial state doubled, states inside an operation
     dashed, each edge labelled with its action (and how many more lead the same way)."""
     title = (f"{g.graph.get('model', '')} world {g.graph.get('world', '')}: "
              f"{g.number_of_nodes()} states, {g.number_of_edges()} edges")
-    lines = [f"digraph {_dot_str(g.graph.get('world', 'memhp'))} {{",
-             f"  label={_dot_str(title)};",
+    lines = [f"digraph {dot_string(g.graph.get('world', 'memhp'))} {{",
+             f"  label={dot_string(title)};",
              "  node [shape=box, fontsize=9, fontname=monospace];",
              "  edge [fontsize=8, fontname=monospace];"]
     for n, d in g.nodes(data=True):
@@ -192,23 +188,26 @@ def to_dot(g: nx.DiGraph) -> str:
         if not d.get("quiescent", True):
             style.append("style=dashed")
         extra = (", " + ", ".join(style)) if style else ""
-        lines.append(f"  s{n} [label={_dot_str(f'{n}: ' + label)}{extra}];")
+        lines.append(f"  s{n} [label={dot_string(f'{n}: ' + label)}{extra}];")
     for u, v, d in g.edges(data=True):
         more = len(d["actions"]) - 1
         label = d["label"] + (f" (+{more})" if more else "")
-        lines.append(f"  s{u} -> s{v} [label={_dot_str(label)}];")
+        lines.append(f"  s{u} -> s{v} [label={dot_string(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def _plain_copy(g: nx.DiGraph) -> nx.DiGraph:
-    """The graph with only GraphML-friendly attributes (strings, ints, bools)."""
+    """The graph with only GraphML-friendly attributes (strings, ints, bools); every string on
+    one line and printable (XML 1.0 has no control characters, UTF-8 no lone surrogates)."""
     h = nx.DiGraph()
-    h.graph.update({k: v for k, v in g.graph.items() if isinstance(v, (str, int, bool))})
+    h.graph.update({k: visible(v) if isinstance(v, str) else v for k, v in g.graph.items()
+                    if isinstance(v, (str, int, bool))})
     for n, d in g.nodes(data=True):
-        h.add_node(n, label=d["label"], depth=d["depth"], quiescent=d["quiescent"])
+        h.add_node(n, label=visible(d["label"]), depth=d["depth"], quiescent=d["quiescent"])
     for u, v, d in g.edges(data=True):
-        h.add_edge(u, v, label=d["label"], actions="\n".join(edge_label(a) for a in d["actions"]))
+        h.add_edge(u, v, label=visible(d["label"]),
+                   actions="\n".join(visible(edge_label(a)) for a in d["actions"]))
     return h
 
 
@@ -222,16 +221,16 @@ def write(g: nx.DiGraph, path: str | Path) -> str:
         raise StateGraphError(f"{p}: unknown picture type (expected one of {', '.join(SUFFIXES)})")
     try:
         if suffix == ".dot":
-            p.write_text(to_dot(g))
+            p.write_text(to_dot(g), encoding="utf-8")  # DOT's default charset
             return "DOT"
         if suffix == ".graphml":
             nx.write_graphml(_plain_copy(g), p)
             return "GraphML"
         if shutil.which("dot"):
             r = subprocess.run(["dot", f"-T{suffix[1:]}", "-o", str(p)], input=to_dot(g),
-                               capture_output=True, text=True, timeout=300)
+                               capture_output=True, encoding="utf-8", errors="replace", timeout=300)
             if r.returncode != 0:
-                raise StateGraphError(f"{p}: Graphviz dot failed: {r.stderr.strip()[:200]}")
+                raise StateGraphError(f"{p}: Graphviz dot failed: {visible(r.stderr.strip()[:200])}")
             return "Graphviz dot"
         return _matplotlib(g, p)
     except OSError as e:

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from checker.formats.states import spec_states
+from checker.formats.steps import visible
 from checker.formats.traces import SCHEMA, Trace, TraceStep
 from spec.actions import STATE_TEXT, Action, NotifierCall, Observation
 from spec.config import world_from_dict
@@ -73,20 +75,43 @@ def value(v: Any) -> Any:
 
 def plain(v: Any) -> Any:
     """The inverse of :func:`value` for what memhp writes (sets come back as sorted lists,
-    tuples as lists, maps as dicts)."""
+    tuples as lists, maps as dicts). A ``#bigint`` must be a string of at most
+    :data:`MAX_DIGITS` digits; a ``#map`` a list of pairs: :class:`ValueError`."""
     if isinstance(v, list):
         return [plain(x) for x in v]
     if isinstance(v, dict):
         if "#bigint" in v:
-            return int(v["#bigint"])
+            return _bigint(v["#bigint"])
         if "#map" in v:
-            return {plain(k): plain(x) for k, x in v["#map"]}
+            pairs = v["#map"]
+            if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+                raise ValueError("a #map must be a list of [key, value] pairs")
+            return {plain(k): plain(x) for k, x in pairs}
         if "#set" in v:
             return [plain(x) for x in v["#set"]]
         if "#tup" in v:
             return [plain(x) for x in v["#tup"]]
         return {k: plain(x) for k, x in v.items()}
     return v
+
+
+#: the longest integer a ``#bigint`` may spell (Python's own limit on converting digits)
+MAX_DIGITS = 4300
+_INT = re.compile(r"-?[0-9]+")
+
+
+def _bigint(text: Any) -> int:
+    if not isinstance(text, str) or not _INT.fullmatch(text):
+        raise ValueError(f"a #bigint must be a string of digits, not {_short(text)}")
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a #bigint of {len(text.lstrip('-'))} digits (at most {MAX_DIGITS})")
+    return int(text)
+
+
+def _short(v: Any) -> str:
+    """A value in a message: its repr, on one line, cut at 40 characters."""
+    r = visible(repr(v))
+    return r if len(r) <= 40 else r[:37] + "..."
 
 
 def _opt(v: Any) -> list[Any]:
@@ -198,49 +223,119 @@ def _read_action(a: dict[str, Any]) -> Action:
     return Action.from_json(data)
 
 
+_OBS_KEYS = frozenset({"point", "thread", "calls", "ret", "read"})
+
+
+def _json_texts(m: Any, what: str) -> dict[str, Any]:
+    """A map of name to the JSON text of a value (``obs.extra``, ``obs.notes``), decoded."""
+    if m is None:
+        return {}
+    if not isinstance(m, dict):
+        raise TypeError(f"{what} must be a map of names to JSON texts")
+    out = {}
+    for k, v in m.items():
+        if not isinstance(k, str) or k in _OBS_KEYS:
+            raise TypeError(f"{what} has the key {_short(k)}: expected a name other than "
+                            f"{', '.join(sorted(_OBS_KEYS))}")
+        if not isinstance(v, str):
+            raise TypeError(f"{what}[{_short(k)}] must be the JSON text of a value, not "
+                            f"{type(v).__name__}")
+        try:
+            out[k] = json.loads(v)
+        except RecursionError:
+            raise ValueError(f"{what}[{_short(k)}] is nested too deeply") from None
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{what}[{_short(k)}] is not valid JSON ({e})") from None
+        except ValueError:  # Python's limit on converting digits to an integer
+            raise ValueError(f"{what}[{_short(k)}] holds an integer of more than {MAX_DIGITS} "
+                             f"digits") from None
+    return out
+
+
+_TYPE_WORDS = {str: "a string", int: "an integer", bool: "true or false"}
+
+
+def _typed(c: dict[str, Any], key: str, typ: type) -> Any:
+    v = c[key]
+    if type(v) is not typ:
+        raise TypeError(f"calls[].{key} must be {_TYPE_WORDS[typ]}")
+    return v
+
+
+def _read_call(c: Any) -> NotifierCall:
+    if not isinstance(c, dict):
+        raise TypeError("each of obs.calls must be a record")
+    normal = _one(c.get("status_change_nid_normal", []), "status_change_nid_normal")
+    if normal is not None and type(normal) is not int:
+        raise TypeError("calls[].status_change_nid_normal must hold an int")
+    return NotifierCall(_typed(c, "event", str), _typed(c, "callback", str),
+                        _typed(c, "start_pfn", int), _typed(c, "nr_pages", int),
+                        _typed(c, "status_change_nid", int), normal, _typed(c, "ret", int),
+                        _typed(c, "allocatable", bool))
+
+
 def _read_obs(o: dict[str, Any]) -> tuple[Observation, dict[str, Any]]:
-    calls = []
-    for c in o.get("calls", []):
-        calls.append(NotifierCall(c["event"], c["callback"], int(c["start_pfn"]),
-                                  int(c["nr_pages"]), int(c["status_change_nid"]),
-                                  _one(c.get("status_change_nid_normal", []), "status_change_nid_normal"),
-                                  int(c["ret"]), bool(c["allocatable"])))
+    calls = o.get("calls", [])
+    if not isinstance(calls, list):
+        raise TypeError("obs.calls must be a sequence")
+    calls = [_read_call(c) for c in calls]
     ret = _one(o.get("ret", []), "obs.ret")
     if ret is not None and type(ret) is not int:
         raise TypeError("obs.ret must be an integer")
-    extra = tuple(sorted((k, json.loads(v)) for k, v in (o.get("extra") or {}).items()))
-    notes = {k: json.loads(v) for k, v in (o.get("notes") or {}).items()}
+    extra = tuple(sorted(_json_texts(o.get("extra"), "obs.extra").items()))
+    notes = _json_texts(o.get("notes"), "obs.notes")
     obs = Observation(_one(o.get("thread", []), "obs.thread"), str(o["point"]), tuple(calls),
                       ret, _one(o.get("read", []), "obs.read"), extra)
     return obs, notes
 
 
 def from_json(data: Any, source: str = "<itf>") -> Trace:
-    """Rebuild the Trace from an ITF object written by :func:`to_json`."""
+    """Rebuild the Trace from an ITF object written by :func:`to_json`. What it rebuilds is
+    checked as a ``memhp-trace/1`` trace is (its steps name only blocks and threads of its
+    world, its violation is strings); anything else is one :class:`TraceError` naming
+    ``source``."""
     if not isinstance(data, dict) or not isinstance(data.get("states"), list):
         raise TraceError(f"{source}: not an ITF trace (expected an object with 'vars' and 'states')")
-    meta = (data.get("#meta") or {}).get("memhp")
+    top = data.get("#meta")
+    meta = top.get("memhp") if isinstance(top, dict) else None
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA:
         raise TraceError(f"{source}: this ITF trace has no memhp world in '#meta.memhp' "
                          f"(only ITF files written by memhp can be read back)")
     try:
         world = world_from_dict(meta["world"], f"{source}: #meta.memhp.world")
-        profile = str(meta["profile"])
+        profile = meta["profile"]
     except KeyError as e:
         raise TraceError(f"{source}: #meta.memhp lacks {e}") from None
     except WorldError as e:
         raise TraceError(str(e)) from None
+    if not isinstance(profile, str):
+        raise TraceError(f"{source}: #meta.memhp.profile must be a string")
+    v = meta.get("violation") or {}
+    if not isinstance(v, dict) or not all(x is None or isinstance(x, str) for x in (
+            v.get("invariant"), v.get("cause"), v.get("message"))):
+        raise TraceError(f"{source}: #meta.memhp.violation must be a table of strings "
+                         f"(invariant, cause, message)")
     steps = []
     for i, st in enumerate(data["states"]):
         try:
+            if not isinstance(st, dict):
+                raise TypeError("a state must be an object")
             a = plain(st["action"])
+            if not isinstance(a, dict):
+                raise TypeError("its action must be a record")
             if i == 0:
                 if a.get("kind") != "init":
                     raise ValueError("state 0 must have the action of kind 'init'")
                 continue
-            obs, notes = _read_obs(plain(st["obs"]))
+            o = plain(st["obs"])
+            if not isinstance(o, dict):
+                raise TypeError("its obs must be a record")
+            obs, notes = _read_obs(o)
             steps.append(TraceStep(_read_action(a), obs, notes))
-        except (KeyError, TypeError, ValueError, AttributeError, ActionError) as e:
-            raise TraceError(f"{source}: states[{i}] is malformed ({e})") from None
-    v = meta.get("violation") or {}
-    return Trace(profile, world, steps, v.get("invariant"), v.get("cause"), v.get("message"))
+        except RecursionError:
+            raise TraceError(f"{source}: states[{i}] is nested too deeply") from None
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError, ActionError) as e:
+            raise TraceError(f"{source}: states[{i}] is malformed ({visible(str(e))})") from None
+    trace = Trace(profile, world, steps, v.get("invariant"), v.get("cause"), v.get("message"))
+    # the same checks as a memhp-trace/1 file gets (names, types, blocks and threads)
+    return Trace.from_json(trace.to_json(), source)

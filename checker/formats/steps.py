@@ -1,4 +1,6 @@
-"""Words for one step of a trace, shared by the Markdown and shell renderings.
+"""Words for one step of a trace, shared by the Markdown and shell renderings, and the quoting
+every rendering shares: :func:`visible` (one line, printable) and :func:`dot_string` (a
+Graphviz DOT string).
 
 What a step means to a reader: the bytes a write carried (escaped, quoted), a callback's answer
 by name (``NOTIFY_STOP``, ``-ENOMEM``), a return value by errno name, and what changed in the
@@ -19,6 +21,28 @@ from spec.actions import (
 from spec.errors import TraceError
 
 _NOTIFY_BY_VALUE = {v: k for k, v in NOTIFY_NAMES.items()}
+
+
+def visible(text: object) -> str:
+    """``text`` on one line, encodable as UTF-8: every character that is not printable (a
+    newline, a carriage return, a tab, a lone surrogate standing for a byte that was not UTF-8,
+    a bidirectional override) written as its Python escape (``\\n``, ``\\udcff``,
+    ``\\u202e``); everything else as it is. For display only: the trace's JSON keeps the text."""
+    s = text if isinstance(text, str) else str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in s)
+
+
+def dot_string(text: object) -> str:
+    """A quoted Graphviz DOT string for a label or a name, whatever ``text`` holds: backslashes
+    and quotes escaped, ``&`` as ``&amp;`` (Graphviz reads HTML entities in labels), line
+    breaks as DOT's ``\\n``, every other character that is not printable as by
+    :func:`visible`."""
+    lines = (text if isinstance(text, str) else str(text)).split("\n")
+    return '"' + "\\n".join(visible(line).replace("\\", "\\\\").replace('"', '\\"')
+                             .replace("&", "&amp;") for line in lines) + '"'
 
 
 def shown(text: bytes | None) -> str:
@@ -83,24 +107,25 @@ def step_changes(trace: Trace) -> list[list[str]]:
         out = []
         for st in trace.steps:
             nc = st.notes.get("node_changes", [])
-            out.append([str(x) for x in nc] if isinstance(nc, list) else [json.dumps(nc)])
+            out.append([visible(x) for x in nc] if isinstance(nc, list) else [json.dumps(nc)])
         return out
     return [machine_changes(trace, a.machine, b.machine) for a, b in zip(states, states[1:])]
 
 
 def action_text(a: Any) -> str:
-    """The action in words (without its thread)."""
+    """The action in words (without its thread), on one line: the bytes written quoted as by
+    :func:`shown`, a file name or a choice as by :func:`visible`."""
     if a.kind == "write":
-        return f"write {shown(a.text)} to memory{a.block}/{a.file}"
+        return f"write {shown(a.text)} to memory{a.block}/{visible(a.file)}"
     if a.kind == "step":
-        return "step" + (f" [{a.choice}]" if a.choice else "")
+        return "step" + (f" [{visible(a.choice)}]" if a.choice else "")
     if a.kind == "hotadd":
         return f"hot-add memory{a.block} (ACPI)"
     if a.kind == "hotremove":
         return f"eject memory{a.block} (ACPI)"
     if a.kind == "read":
-        return f"read memory{a.block}/{a.file}"
-    return f"inject {a.choice} error {shown(a.text)}"
+        return f"read memory{a.block}/{visible(a.file)}"
+    return f"inject {visible(a.choice)} error {shown(a.text)}"
 
 
 def ops(trace: Trace) -> list[tuple[int, int | None]]:

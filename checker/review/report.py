@@ -5,12 +5,20 @@ The Markdown is one table per aspect (what differs, what each side shows, the op
 shortest distinguishing trace), then, for each documented change the diff shows, that trace step
 by step on both sides, with a diagram when a renderer is given (``diagram(trace) -> str``, e.g.
 a Mermaid sequence diagram). Leaves out: HTML, and traces of every entry (the JSON has them all).
+
+Every value in it (a world's or a patch's name, what a side shows, a callback's name, a
+message) is quoted for where it lands: table cells and text by
+:func:`checker.formats.markdown.md_text`, code spans by ``md_code``, the ``<summary>`` of a
+folded trace as HTML, traces and diagrams in fences no line of theirs can close.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any, Callable
 
+from checker.formats.markdown import md_code, md_fence, md_text
+from checker.formats.steps import visible
 from checker.review.diff import ASPECTS, DiffResult, Difference
 from checker.formats.traces import Trace
 
@@ -34,19 +42,26 @@ ASPECT_TITLES = {
 Diagram = Callable[[Trace], str]
 
 
-def _ops_text(d: Difference) -> str:
+def _ops_cell(d: Difference) -> str:
+    """The operations of ``d`` for a table cell: each quoted, one per line (``<br>``)."""
     out = []
     for i, (a, ca, cb) in enumerate(d.ops, 1):
         label = a.label()
         ch = ""
         if ca or cb:
             ch = f" [{', '.join(ca)}]" if ca == cb else f" [A: {', '.join(ca) or '-'}; B: {', '.join(cb) or '-'}]"
-        out.append(f"{i}. {label}{ch}")
+        out.append(_cell(f"{i}. {label}{ch}"))
     return "<br>".join(out) if out else "(at boot)"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "\\n")
+    """A table cell: on one line, nothing in it a column break or Markdown syntax."""
+    return md_text(text)
+
+
+def _html(text: object) -> str:
+    """Text inside an HTML element (``<summary>``), where Markdown escapes do not apply."""
+    return html.escape(visible(text))
 
 
 def diff_json(r: DiffResult, exit_code: int) -> dict[str, Any]:
@@ -61,10 +76,10 @@ def diff_json(r: DiffResult, exit_code: int) -> dict[str, Any]:
 def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | None = None,
                   level: int = 2) -> str:
     h = "#" * level
-    lines = [f"{h} {title or f'memhp diff {r.a} {r.b}'} (world `{r.world}`)", ""]
+    lines = [f"{h} {title or f'memhp diff {md_text(r.a)} {md_text(r.b)}'} (world {md_code(r.world)})", ""]
     bound = ("every pair of states reachable" if r.complete else
              f"operations up to {r.depth} deep, one at a time")
-    lines.append(f"A = `{r.a}`, B = `{r.b}`. {len(r.differences)} observable differences "
+    lines.append(f"A = {md_code(r.a)}, B = {md_code(r.b)}. {len(r.differences)} observable differences "
                  f"({bound}; {r.pairs:,} pairs of states, {r.runs:,} operation runs, "
                  f"{r.seconds:.1f} s). Each row gives the shortest sequence of operations "
                  f"(with the callback answers and migration outcomes taken, in brackets) after "
@@ -76,7 +91,7 @@ def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | No
         lines.append("")
         for t in tags:
             n = sum(1 for d in r.differences if t in d.tags)
-            lines.append(f"- {t}: {n} difference{'s' if n != 1 else ''}")
+            lines.append(f"- {md_text(t)}: {n} difference{'s' if n != 1 else ''}")
         lines.append("")
     groups = r.by_aspect()
     for aspect in ASPECTS:
@@ -94,7 +109,7 @@ def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | No
                 else:
                     b += " (other runs: " + "; ".join(f"{va} / {vb}" for va, vb in d.variants[:4]) + more + ")"
             lines.append(f"| {_cell(d.summary)} | {_cell(a)} | {_cell(b)} | {d.step} | "
-                         f"{_cell(_ops_text(d))} | {_cell(', '.join(d.tags))} |")
+                         f"{_ops_cell(d)} | {_cell(', '.join(d.tags))} |")
         lines.append("")
     shown: set[str] = set()
     details = []
@@ -111,17 +126,17 @@ def diff_markdown(r: DiffResult, diagram: Diagram | None = None, title: str | No
 
 def _detail(d: Difference, r: DiffResult, tags: list[str], diagram: Diagram | None,
             level: int) -> str:
-    out = [f"{'#' * level} {', '.join(tags)}", "", f"{d.summary}: A shows {d.a}, B shows {d.b} "
-           f"(operation {d.step}; they part at step {d.part_a} of A's trace and step {d.part_b} "
-           f"of B's).", ""]
+    out = [f"{'#' * level} {md_text(', '.join(tags))}", "", f"{md_text(d.summary)}: A shows "
+           f"{md_text(d.a)}, B shows {md_text(d.b)} (operation {d.step}; they part at step "
+           f"{d.part_a} of A's trace and step {d.part_b} of B's).", ""]
     for side, name, tr, part in (("A", r.a, d.trace_a, d.part_a), ("B", r.b, d.trace_b, d.part_b)):
         assert tr is not None
         # folded, so that the page stays one page in a mail client or a pull request
-        out += ["<details>", f"<summary>{side} ({name}): {len(tr)} steps, parting at step {part}"
-                "</summary>", ""]
+        out += ["<details>", f"<summary>{side} ({_html(name)}): {len(tr)} steps, parting at step "
+                f"{part}</summary>", ""]
         if diagram is not None:
-            out += ["```mermaid", diagram(tr).rstrip(), "```", ""]
-        out += ["```", "\n".join(tr.text().splitlines()[1:]), "```", "", "</details>", ""]
+            out += [*md_fence(diagram(tr).rstrip(), "mermaid"), ""]
+        out += [*md_fence("\n".join(tr.text().splitlines()[1:])), "", "</details>", ""]
     return "\n".join(out)
 
 
@@ -139,34 +154,37 @@ def review_json(r: Any) -> dict[str, Any]:
 
 
 def review_markdown(r: Any, diagram: Diagram | None = None) -> str:
-    lines = [f"## memhp review `{r.impl}` against {r.against} (world `{r.world}`)", "",
-             f"**Verdict: {r.verdict}.** Replaces: {', '.join(f'`{o}`' for o in r.overrides)}.",
+    against = md_text(r.against)
+    lines = [f"## memhp review {md_code(r.impl)} against {against} (world {md_code(r.world)})", "",
+             f"**Verdict: {r.verdict}.** Replaces: {', '.join(md_code(o) for o in r.overrides)}.",
              "",
              f"- Invariants: explored the patched mirror breadth first, every interleaving to "
              f"{r.depth} steps ({r.states:,} states), and operations one at a time {r.ops} deep; "
-             f"compared with {r.against} to the same bounds.",
-             f"- Lockstep (Hypothesis, patched mirror against the {r.against} spec): {r.lockstep}.",
-             f"- Behaviour: operations up to {r.ops} deep, the {r.against} mirror against the "
+             f"compared with {against} to the same bounds.",
+             f"- Lockstep (Hypothesis, patched mirror against the {against} spec): "
+             f"{md_text(r.lockstep)}.",
+             f"- Behaviour: operations up to {r.ops} deep, the {against} mirror against the "
              f"patched one.", ""]
     if r.broken:
         lines += ["### Promises the patch breaks", ""]
         for b in r.broken:
             n = f", {len(b.trace)} steps" if b.trace is not None else ""
-            lines.append(f"- `{b.invariant}` [{b.cause}] ({b.engine}, {b.bound}{n}): {b.message}")
+            lines.append(f"- {md_code(b.invariant)} [{md_text(b.cause)}] ({md_text(b.engine)}, "
+                         f"{md_text(b.bound)}{n}): {md_text(b.message)}")
         lines.append("")
         for b in r.broken:
             if b.trace is None:
                 continue
-            lines += [f"#### `{b.invariant}` [{b.cause}]", ""]
+            lines += [f"#### {md_code(b.invariant)} [{md_text(b.cause)}]", ""]
             if diagram is not None:
-                lines += ["```mermaid", diagram(b.trace).rstrip(), "```", ""]
-            lines += ["```", b.trace.text(), "```", ""]
+                lines += [*md_fence(diagram(b.trace).rstrip(), "mermaid"), ""]
+            lines += [*md_fence(b.trace.text()), ""]
     if r.fixed:
         lines += ["### Findings of the base profile the patch no longer shows", ""]
-        lines += [f"- `{i}` [{c}]" for i, c in r.fixed] + [""]
+        lines += [f"- {md_code(i)} [{md_text(c)}]" for i, c in r.fixed] + [""]
     if r.diff is not None:
         if r.diff.differences:
-            lines.append(diff_markdown(r.diff, diagram, title=f"Behaviour: {r.against} vs the patch",
+            lines.append(diff_markdown(r.diff, diagram, title=f"Behaviour: {against} vs the patch",
                                        level=3))
         else:
             lines += ["### Behaviour", "", f"No observable difference, operations up to {r.ops} deep.", ""]
