@@ -37,6 +37,54 @@ def world_of(args: Any) -> World:
     return w
 
 
+def budget_args(p: Any) -> None:
+    """The budgets of an explicit search (checker.engines.size)."""
+    p.add_argument("--max-states", type=int, default=None, metavar="N",
+                   help="stop the search after storing N states (default 5,000,000)")
+    p.add_argument("--max-memory", type=int, default=None, metavar="MIB",
+                   help="stop the search when this process holds more than MIB MiB "
+                        "(default three quarters of the memory available at the start)")
+
+
+def budgets(args: Any) -> tuple[int, int]:
+    """(max_states, max_memory in MiB) from ``args``, defaults filled in."""
+    from checker.engines.size import DEFAULT_MAX_STATES, default_max_memory_mib
+
+    states = args.max_states if args.max_states is not None else DEFAULT_MAX_STATES
+    mib = args.max_memory if args.max_memory is not None else default_max_memory_mib()
+    if states < 1 or mib < 1:
+        raise UsageError("--max-states and --max-memory: expected a positive number")
+    return states, mib
+
+
+def sized(w: World, source: str, max_states: int, max_depth: int | None) -> None:
+    """Refuse a world too large for the explicit engines; warn (stderr) before a run whose
+    state budget cannot cover it (checker.engines.size)."""
+    import sys
+
+    from checker.engines import size
+
+    size.check(w, source)
+    from checker.model import SpecModel
+
+    model = SpecModel(w)
+    text = size.warning(w, len(model.start_actions(model.initial()[0])), max_states, max_depth)
+    if text:
+        print(f"memhp: warning: {text}", file=sys.stderr)
+
+
+def budget_note(res: ExploreResult, max_states: int, mib: int) -> str:
+    """What the budgets were and, when one stopped the search, how far it got."""
+    said = f"explore budget: {max_states:,} states, {mib:,} MiB of memory"
+    why = {"states": f"the state budget ({max_states:,} states)",
+           "memory": f"the memory budget ({mib:,} MiB)"}.get(res.cut or "")
+    if why is None:
+        return said
+    return (f"{said}; stopped by {why} after {res.states:,} states: every path of up to "
+            f"{res.checked} steps was checked, not the whole space (raise the budget or bound "
+            f"the run with --max-depth)")
+
+
 def findings_of(w: World, res: ExploreResult) -> list[Finding]:
     """The explorer's findings, each with its explanation along the C path."""
     from checker.review.explanations import explain

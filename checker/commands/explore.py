@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.commands.common import UsageError, findings_of, print_summary, world_of
+from checker.commands.common import (UsageError, budget_args, budget_note, budgets, findings_of,
+                                     print_summary, sized, world_of)
 from checker.model import Model
 from checker.commands.progress import finish, for_command
 from checker.formats.results import EXIT_OK, EXIT_VIOLATION, RunResult
@@ -24,6 +25,10 @@ def register(sub: Any, common: Any) -> None:
                    help="the most states --graph draws (default 5000)")
     e.add_argument("--from-snapshot", metavar="FILE",
                    help="start from the machine a snapshot (memhp snapshot) shows, instead of --world")
+    e.add_argument("--blocks", metavar="LIST",
+                   help="explore only these blocks of the world or snapshot, e.g. 0-3,16 (the "
+                        "others are left out of the machine)")
+    budget_args(e)
     e.add_argument("--no-symmetry", action="store_true",
                    help="explore every state, not one per symmetry orbit (spin-bench worlds)")
     e.set_defaults(func=run)
@@ -40,12 +45,20 @@ def run(args: Any) -> int:
         from checker.engines.bench.run import run_explore
 
         return run_explore(args, for_command(args.json))
+    from checker.engines import size
+
     if args.from_snapshot:
         from checker.audit.world import world_from_snapshot
 
         w = world_from_snapshot(args.from_snapshot, args.profile)
+        source = args.from_snapshot
     else:
         w = world_of(args)
+        source = args.world
+    if args.blocks:
+        w = size.cut(w, size.parse_blocks(args.blocks), "--blocks")
+    max_states, mib = budgets(args)
+    sized(w, source, max_states, args.max_depth)
     if not args.impl:
         model: Model = SpecModel(w)
     else:
@@ -54,7 +67,8 @@ def run(args: Any) -> int:
         _graph(model, args)
     progress = for_command(args.json)
     try:
-        res = explore(model, max_depth=args.max_depth, progress=progress)
+        res = explore(model, max_depth=args.max_depth, progress=progress, max_states=max_states,
+                      max_rss=mib << 20)
     finally:
         finish(progress)
     r = RunResult("explore", w.profile, w.name)
@@ -62,6 +76,7 @@ def run(args: Any) -> int:
     r.timings["explore"] = res.seconds
     r.invariants = verdicts(model, res, args.max_depth)
     r.findings = findings_of(w, res)
+    r.notes.append(budget_note(res, max_states, mib))
     r.exit = EXIT_VIOLATION if res.hits else EXIT_OK
     if args.traces:
         d = Path(args.traces)

@@ -19,21 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-
-def rss_bytes() -> int | None:
-    """The resident set of this process in bytes (None if the system does not say)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
-    except (ImportError, OSError):
-        return None
+from checker.engines.reach import rss_bytes
 
 
 def _size(n: int | None) -> str:

@@ -11,7 +11,8 @@ import json
 import time
 from typing import Any
 
-from checker.commands.common import UsageError, findings_of, print_summary, world_of
+from checker.commands.common import (UsageError, budget_args, budget_note, budgets, findings_of,
+                                     print_summary, sized, world_of)
 from checker.commands.progress import finish, for_command
 from checker.formats.results import (
     EXIT_OK, EXIT_VIOLATION, InvariantResult, RunResult, combine_exit,
@@ -30,6 +31,7 @@ def register(sub: Any, common: Any) -> None:
     v.add_argument("--seed", type=int, default=0, help="Hypothesis seed")
     v.add_argument("--budget", choices=("dev", "ci", "thorough"), default="ci", help="Hypothesis budget")
     v.add_argument("--max-depth", type=int, default=None, help="bound the exploration")
+    budget_args(v)
     g = v.add_mutually_exclusive_group()
     g.add_argument("--baseline", help="a memhp-baseline/1 file (default: the packaged one)")
     g.add_argument("--no-baseline", action="store_true", help="report every finding as new")
@@ -38,8 +40,10 @@ def register(sub: Any, common: Any) -> None:
 
 
 def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any,
-               max_depth: int | None, progress: Any = None) -> RunResult:
-    """The verify pipeline, shared by the CLI and the tests."""
+               max_depth: int | None, progress: Any = None,
+               budget_limits: tuple[int, int] | None = None) -> RunResult:
+    """The verify pipeline, shared by the CLI and the tests. ``budget_limits``: the explorer's
+    (max_states, max_memory MiB); None for the defaults."""
     from checker.review.baseline import compare
     from checker.engines.explore import explore, verdicts
     from checker.model import SpecModel
@@ -65,7 +69,11 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
     if "explore" in engines:
         t0 = time.monotonic()
         try:
-            res = explore(model, max_depth=max_depth, progress=progress)
+            from checker.engines.size import DEFAULT_MAX_STATES, default_max_memory_mib
+
+            max_states, mib = budget_limits or (DEFAULT_MAX_STATES, default_max_memory_mib())
+            res = explore(model, max_depth=max_depth, progress=progress, max_states=max_states,
+                          max_rss=mib << 20)
         finally:
             finish(progress)
         result.timings["explore"] = time.monotonic() - t0
@@ -80,10 +88,12 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
                     result.notes.append(f"the sometimes twin of {inv.name} was never reached: the "
                                         f"world or the spec leaves the invariant vacuous")
         else:
-            result.notes.append(f"exploration bounded at depth {max_depth}: verdicts are 'passed' to that depth")
+            result.notes.append(f"exploration bounded at depth {res.checked}: verdicts are 'passed' "
+                                f"to that depth")
+        result.notes.append(budget_note(res, max_states, mib))
         if baseline is not None:
             result.baseline = compare(result.findings, baseline, w.profile, w.name, res.complete,
-                                      res.depth)
+                                      res.depth if res.checked is None else res.checked)
             if not result.baseline["ok"]:
                 codes.append(EXIT_VIOLATION)
         elif result.findings:
@@ -190,7 +200,7 @@ def _hypothesis_verdicts(w: Any, model: Any, sr: Any, expected: set[tuple[str, s
 def _trace_from_actions(w: Any, actions: list[Any]) -> Any:
     """Run actions through the spec to get a Trace with observations."""
     from checker.model import SpecModel
-    from checker.formats.traces import Trace, TraceStep
+    from checker.formats.traces import Trace, TraceStep, annotate
 
     model = SpecModel(w)
     s = model.initial()[0]
@@ -201,7 +211,7 @@ def _trace_from_actions(w: Any, actions: list[Any]) -> Any:
         except MemhpError:
             break
         steps.append(TraceStep(a, obs))
-    return Trace(w.profile, w, steps)
+    return annotate(Trace(w.profile, w, steps), model)
 
 
 def run(args: Any) -> int:
@@ -215,6 +225,8 @@ def run(args: Any) -> int:
         print("spin-bench:B=..,N=..,K=..,W=..  (the SPIN peer benchmark: memhp explore, memhp export promela)")
         return EXIT_OK
     w = world_of(args)
+    limits = budgets(args)
+    sized(w, args.world, limits[0], args.max_depth)
     from checker.engines import refusal
     from spec.profiles import get_profile
 
@@ -231,7 +243,7 @@ def run(args: Any) -> int:
             raise UsageError(f"--engines: {e} cannot run on world {w.name} under {w.profile}: {why}")
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
-                        for_command(args.json))
+                        for_command(args.json), limits)
     files = write_reports(result, args.out)
     if args.json:
         print(json.dumps(result.to_json(), indent=1))

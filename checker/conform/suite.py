@@ -32,7 +32,8 @@ from spec.profiles import get_profile
 from spec.state import KERNEL_ZONES, State
 
 from checker.engines.reach import Search, reach
-from checker.formats.traces import Trace, TraceStep
+from checker.formats.traces import Trace, TraceStep, annotate
+from checker.model import SpecModel
 
 GARBAGE = (b"Online", b"offline\n")
 INJECT_VALUES = ("-12", "-16", "0")
@@ -179,7 +180,7 @@ class Generator:
             runs = expand(self.spec, s, a)
             part, s = runs[0]
             steps.extend(part)
-        return Trace("v6.1", self.world, steps)
+        return annotate(Trace("v6.1", self.world, steps), SpecModel(self.world, self.spec.profile))
 
     def selftest(self) -> list[Action]:
         """mem-on-off-test.sh (facts.md 6.2) on this world, hot-added blocks plugged first."""

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from checker.engines.reach import Monitored, Reached, reach
 from checker.model import Model
 from checker.formats.results import InvariantResult
-from checker.formats.traces import Trace, TraceStep, node_changes
+from checker.formats.traces import Trace, TraceStep, annotate
 from spec.actions import Action, Observation
 from spec.invariants import INVARIANTS, Violation
 
@@ -42,6 +42,8 @@ class ExploreResult:
     depth: int = 0
     complete: bool = True
     seconds: float = 0.0
+    checked: int | None = None  # not complete: every path of this many steps was examined
+    cut: str | None = None      # not complete: what stopped it (see checker.engines.reach.Reached)
     hits: dict[tuple[str, str], Hit] = field(default_factory=dict)
     twins: dict[str, int] = field(default_factory=dict)  # twin -> depth first reached
     traces: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -67,17 +69,20 @@ def applicable(model: Model) -> list[str]:
 
 def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: set[str] | None = None,
             progress: Callable[[int, int, int, float], None] | None = None,
-            max_states: int | None = None, symmetry: bool = True) -> ExploreResult:
+            max_states: int | None = None, symmetry: bool = True,
+            max_rss: int | None = None) -> ExploreResult:
     """Breadth-first search of ``model``. ``stop_on``: stop once one of these invariants is
-    violated (the result is then not complete). ``symmetry`` applies to models that offer a
-    symmetry reduction (packed models); the others are explored in full."""
+    violated (the result is then not complete). ``max_states`` and ``max_rss`` (bytes of
+    resident memory) are the budgets: the search stops when one is spent and says how far it
+    got. ``symmetry`` applies to models that offer a symmetry reduction (packed models); the
+    others are explored in full."""
     if model.packed:
         return explore_packed(model, max_depth, stop_on, progress, max_states, symmetry)  # type: ignore[arg-type]
     search = _Explore(model, stop_on)
-    r = reach(search, max_depth=max_depth, max_states=max_states, progress=progress)
+    r = reach(search, max_depth=max_depth, max_states=max_states, progress=progress, max_rss=max_rss)
     res = search.res
     res.states, res.transitions, res.depth = r.states, r.transitions, r.depth
-    res.complete, res.seconds = r.complete, r.seconds
+    res.complete, res.seconds, res.checked, res.cut = r.complete, r.seconds, r.checked, r.cut
     for k, hit in res.hits.items():
         res.traces[k] = _trace(model, r, hit)
     return res
@@ -109,23 +114,19 @@ def _trace(model: Model, r: Reached, hit: Hit) -> Trace:
     steps: list[TraceStep] = []
     if hit.key is not None:
         labels = r.path(hit.key)
-        for (_, _, pre), (a, obs, post) in zip(labels, labels[1:]):
-            steps.append(TraceStep(a, obs, _notes(pre, post)))
+        steps.extend(TraceStep(a, obs) for a, obs, _ in labels[1:])
     if hit.action is not None and hit.obs is not None:
         steps.append(TraceStep(hit.action, hit.obs))
     v = hit.violation
-    return Trace(model.profile.name, model.world, steps, v.invariant, v.cause, v.message)
-
-
-def _notes(pre: Any, post: Any) -> dict[str, Any]:
-    changes = node_changes(pre, post)
-    return {"node_changes": changes} if changes else {}
+    return annotate(Trace(model.profile.name, model.world, steps, v.invariant, v.cause, v.message), model)
 
 
 def verdicts(model: Model | PackedModel, res: ExploreResult, max_depth: int | None) -> list[InvariantResult]:
     """One InvariantResult per applicable invariant, with its shortest trace if violated."""
     out = []
     bound: str | int = "complete" if res.complete else (max_depth if max_depth is not None else res.depth)
+    if res.checked is not None:
+        bound = res.checked
     if model.packed:
         return _packed_verdicts(model, res, bound)
     for name in applicable(model):

@@ -1,7 +1,7 @@
 """One breadth-first reach: the search loop every explicit engine runs.
 
 :func:`reach` owns the queue, the visited map with each state's breadth-first parent, the
-depth and the budgets (``max_depth``, ``max_states``, a deadline); what a search does at a
+depth and the budgets (``max_depth``, ``max_states``, ``max_rss``, a deadline); what a search does at a
 state or a transition is its :class:`Search`'s. The explorer (checker.engines.explore), the
 state graph (stategraph), lemma mining and so the lemma certificates (smt.lemmas), ghost mining
 (smt.ghost_proof), the pairwise diff (review.diff) and the agreement tests' state lists are
@@ -17,6 +17,8 @@ over bare ints under symmetry reduction and has no per-state payload to carry.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -35,14 +37,25 @@ Parents = dict[Hashable, tuple[Hashable | None, Any]]
 
 @dataclass
 class Reached:
-    """What a reach covered. ``complete``: every reachable state within the bounds was expanded
-    (False when a budget, the deadline or the search's ``stop`` cut it)."""
+    """What a reach covered. ``complete``: every reachable state was expanded (False when the
+    depth bound, a budget, the deadline or the search's ``stop`` cut it). Then ``checked`` is the
+    length up to which every path was examined (every transition out of a state at a smaller
+    depth was taken) and ``cut`` says what stopped the search: ``depth``, ``states``,
+    ``memory``, ``deadline`` or ``stop``."""
 
     parent: Parents = field(default_factory=dict)
     transitions: int = 0
     depth: int = 0
     complete: bool = True
     seconds: float = 0.0
+    checked: int | None = None
+    cut: str | None = None
+
+    def _cut(self, why: str, depth: int) -> None:
+        self.complete = False
+        if self.cut is None or depth < (self.checked or 0):
+            self.cut = why
+        self.checked = depth if self.checked is None else min(self.checked, depth)
 
     @property
     def states(self) -> int:
@@ -79,13 +92,19 @@ class Search:
         raise NotImplementedError
 
 
+#: how many states are expanded between two looks at the resident set (a /proc read)
+RSS_EVERY = 2048
+
+
 def reach(search: Search, max_depth: int | None = None, max_states: int | None = None,
           deadline: float = float("inf"),
-          progress: Callable[[int, int, int, float], None] | None = None) -> Reached:
+          progress: Callable[[int, int, int, float], None] | None = None,
+          max_rss: int | None = None, rss: Callable[[], int | None] | None = None) -> Reached:
     """Breadth first from ``search.starts()``. A state at ``max_depth`` is stored, not expanded;
-    the search stops once ``max_states`` states are stored or at ``deadline``
-    (``time.monotonic()``); ``progress(states, transitions, depth, seconds)`` about once a
-    second."""
+    the search stops once ``max_states`` states are stored, once the process's resident set
+    (``rss()``, looked at every :data:`RSS_EVERY` states) exceeds ``max_rss`` bytes, or at
+    ``deadline`` (``time.monotonic()``); ``progress(states, transitions, depth, seconds)`` about
+    once a second."""
     t0 = time.monotonic()
     r = search.reached = Reached()
     parent = r.parent
@@ -95,21 +114,34 @@ def reach(search: Search, max_depth: int | None = None, max_states: int | None =
             parent[key] = (None, label)
             queue.append((key, node, 0))
         if search.stop:
-            r.complete = False
+            r._cut("stop", 0)
             queue.clear()
             break
     visit = search.visit if type(search).visit is not Search.visit else None
     successors = search.successors
     timed = deadline != float("inf")
+    if max_rss is not None and rss is None:
+        rss = rss_bytes
     last = t0
+    expanded = 0
     while queue:
-        if (max_states is not None and len(parent) >= max_states) or (timed and time.monotonic() >= deadline):
-            r.complete = False
+        depth = queue[0][2]
+        if max_states is not None and len(parent) >= max_states:
+            r._cut("states", depth)
             break
+        if timed and time.monotonic() >= deadline:
+            r._cut("deadline", depth)
+            break
+        if max_rss is not None and rss is not None and expanded % RSS_EVERY == 0:
+            used = rss()
+            if used is not None and used > max_rss:
+                r._cut("memory", depth)
+                break
         key, node, depth = queue.popleft()
         if max_depth is not None and depth >= max_depth:
-            r.complete = False
+            r._cut("depth", depth)
             continue
+        expanded += 1
         if visit is not None:
             visit(key, node, depth)
         d2 = depth + 1
@@ -123,7 +155,7 @@ def reach(search: Search, max_depth: int | None = None, max_states: int | None =
             if search.stop:
                 break
         if search.stop:
-            r.complete = False
+            r._cut("stop", depth)
             break
         if progress is not None:
             now = time.monotonic()
@@ -132,6 +164,23 @@ def reach(search: Search, max_depth: int | None = None, max_states: int | None =
                 last = now
     r.seconds = time.monotonic() - t0
     return r
+
+
+def rss_bytes() -> int | None:
+    """The resident set of this process in bytes (``/proc/self/statm``; where that is missing,
+    the peak from ``getrusage``; None if the system does not say)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+    except (ImportError, OSError):
+        return None
 
 
 def _itself(s: Any) -> Hashable:

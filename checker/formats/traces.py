@@ -17,6 +17,7 @@ from spec.actions import Action, Observation, errno_name
 from spec.config import World, world_from_dict
 from spec.state import thread_names
 from spec.errors import ActionError, MemhpError, TraceError, WorldError
+from spec.invariants import Monitor
 from spec.files import read_text_input
 
 SCHEMA = "memhp-trace/1"
@@ -159,9 +160,17 @@ class ReplayResult:
 
 
 def replay(trace: Trace, model: Model) -> ReplayResult:
-    """Replay ``trace`` through ``model``; the first step whose observation differs is reported."""
+    """Replay ``trace`` through ``model``; the first step whose observation differs is reported.
+
+    Every recorded observation is compared: the step's point, calls, return value and read, its
+    ``node_changes`` (a step that records none changed no node state), and the recorded
+    violation, which the invariant Monitor must report, with the same cause and message, on the
+    last step (at boot for a trace of no steps)."""
+    monitor = Monitor(model.world, model.profile, model.threads, model.view_from_machine)
     state = model.initial()[0]
+    ms, vs, _ = monitor.initial(model.machine(state), model.view(state))
     for i, st in enumerate(trace.steps, 1):
+        pre = model.machine(state)
         try:
             state, obs = model.step(state, st.action)
         except ActionError as e:
@@ -171,7 +180,50 @@ def replay(trace: Trace, model: Model) -> ReplayResult:
         if obs.core() != st.obs.core():
             return ReplayResult(False, i - 1, f"step {i} ({st.action.label()}): expected "
                                 f"{describe(st.obs)}, got {describe(obs)}", state)
+        post = model.machine(state)
+        want, got = st.notes.get("node_changes", []), node_changes(pre, post)
+        if want != got:
+            return ReplayResult(False, i - 1, f"step {i} ({st.action.label()}): expected node "
+                                f"changes {_listed(want)}, got {_listed(got)}", state)
+        ms, vs, _ = monitor.step(ms, pre, st.action, obs, post, model.quiescent(state),
+                                 lambda s=state: model.view(s))
+    if trace.invariant is not None:
+        n = len(trace.steps)
+        where = f"step {n} ({trace.steps[-1].action.label()})" if n else "the initial state"
+        want_v = (trace.invariant, trace.cause, trace.message)
+        got_v = [(v.invariant, v.cause, v.message) for v in vs]
+        if want_v not in got_v:
+            return ReplayResult(False, n, f"{where}: expected the violation {_violation(want_v)}, "
+                                f"got {'; '.join(map(_violation, got_v)) or 'none'}", state)
     return ReplayResult(True, len(trace.steps), None, state)
+
+
+def _listed(changes: Any) -> str:
+    return "[" + ", ".join(map(str, changes)) + "]" if isinstance(changes, list) else repr(changes)
+
+
+def _violation(v: tuple[str | None, str | None, str | None]) -> str:
+    return f"{v[0]} [{v[1]}]: {v[2]}"
+
+
+def annotate(trace: Trace, model: Model) -> Trace:
+    """``trace`` with each step's ``node_changes`` as ``model`` shows them (what replay checks);
+    a step the model does not take ends the annotation there."""
+    state = model.initial()[0]
+    steps = []
+    for k, st in enumerate(trace.steps):
+        pre = model.machine(state)
+        try:
+            state, _ = model.step(state, st.action)
+        except ActionError:
+            steps.extend(trace.steps[k:])
+            break
+        notes = {key: v for key, v in st.notes.items() if key != "node_changes"}
+        changes = node_changes(pre, model.machine(state))
+        if changes:
+            notes["node_changes"] = changes
+        steps.append(TraceStep(st.action, st.obs, notes))
+    return Trace(trace.profile, trace.world, steps, trace.invariant, trace.cause, trace.message)
 
 
 def node_changes(pre: Any, post: Any) -> list[str]:

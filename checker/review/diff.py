@@ -43,7 +43,7 @@ from checker.engines.reach import Search, reach
 from checker.model import Model
 from checker.review.compare import Difference, compare_runs, generic, iter_aspects, op_label, show, tag
 from checker.review.runs import OpRun, replay_ops, run_ops, start_actions
-from checker.formats.traces import Trace, TraceStep
+from checker.formats.traces import Trace, TraceStep, annotate
 from spec.actions import Action
 
 __all__ = ["ASPECTS", "DEFAULT_DEPTH", "Difference", "DiffResult", "OpRun", "diff_models",
@@ -326,7 +326,7 @@ def _path(parent: dict[Hashable, Any], key: Hashable) -> list[tuple[OpRun, OpRun
 
 def _trace(model: Model, runs: list[OpRun]) -> Trace:
     steps = [TraceStep(a, o) for r in runs for a, o in r.steps]
-    return Trace(model.profile.name, model.world, steps)
+    return annotate(Trace(model.profile.name, model.world, steps), model)
 
 
 def _boot(ma: Any, mb: Any, sa: Any, sb: Any, found: dict[tuple[Any, ...], Difference]) -> None:

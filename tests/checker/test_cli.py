@@ -280,6 +280,66 @@ def test_replay_tampered_trace_json(capsys, tmp_path, trace_data):
     assert not result["ok"] and result["steps"] == 0 and result["divergence"].startswith("step 1 (")
 
 
+@pytest.fixture(scope="module")
+def node_trace(explored) -> dict:
+    """A counterexample with a step that changes node state, as JSON."""
+    t = next((t for t in sorted(explored.traces.values(), key=len)
+              if any(st.notes.get("node_changes") for st in t.steps)), None)
+    assert t is not None, "expected a counterexample that changes node state"
+    return t.to_json()
+
+
+def _node_step(data: dict) -> int:
+    return next(i for i, st in enumerate(data["steps"]) if st["obs"].get("node_changes"))
+
+
+@pytest.mark.parametrize("impl", [[], ["--impl", "mirror"]])
+@pytest.mark.parametrize("edit", ["flip", "drop", "add"])
+def test_replay_of_edited_node_changes_names_the_step(capsys, tmp_path, node_trace, impl, edit):
+    data = copy.deepcopy(node_trace)
+    code, out, _ = run(capsys, "replay", str(write_json(tmp_path / "as-is.json", data)), *impl)
+    assert code == 0, out
+    i = _node_step(data)
+    obs = data["steps"][i]["obs"]
+    if edit == "flip":
+        node, change = obs["node_changes"][0].split(" ")
+        flipped = {"online": "offline", "offline": "online"}.get(change) or \
+            {"+": "-", "-": "+"}[change[0]] + change[1:]
+        obs["node_changes"][0] = f"{node} {flipped}"
+    elif edit == "drop":
+        del obs["node_changes"]
+    else:
+        i = next(k for k, st in enumerate(data["steps"]) if not st["obs"].get("node_changes"))
+        data["steps"][i]["obs"]["node_changes"] = ["node0 -N_HIGH_MEMORY"]
+    code, out, _ = run(capsys, "replay", str(write_json(tmp_path / "edited.json", data)), *impl)
+    assert code == 1, out
+    assert f"step {i + 1} (" in out and "expected node changes" in out, out
+
+
+@pytest.mark.parametrize("impl", [[], ["--impl", "mirror"]])
+@pytest.mark.parametrize("field", ["invariant", "cause", "message"])
+def test_replay_of_an_edited_violation_names_the_step(capsys, tmp_path, trace_data, impl, field):
+    data = copy.deepcopy(trace_data)
+    assert data.get("violation"), "expected a counterexample"
+    data["violation"][field] = {"invariant": "notifier_protocol", "cause": "online:MEM_ONLINE",
+                                "message": "edited"}[field]
+    if data["violation"][field] == trace_data["violation"][field]:
+        data["violation"][field] = "node_states"
+    code, out, _ = run(capsys, "replay", str(write_json(tmp_path / "edited.json", data)), *impl)
+    assert code == 1, out
+    n = len(data["steps"])
+    assert f"step {n} (" in out and "expected the violation" in out, out
+
+
+def test_replay_of_a_violation_a_plain_trace_does_not_reach(capsys, tmp_path, trace_data):
+    """A trace whose steps are cut short no longer reaches its violation: exit 1."""
+    data = copy.deepcopy(trace_data)
+    data["steps"] = data["steps"][:-1]
+    code, out, _ = run(capsys, "replay", str(write_json(tmp_path / "short.json", data)))
+    assert code == 1, out
+    assert "expected the violation" in out and "got none" in out, out
+
+
 def test_replay_of_a_step_that_is_not_enabled_is_a_divergence(capsys, tmp_path, trace_data):
     data = copy.deepcopy(trace_data)
     data["steps"][0]["action"] = {"kind": "step", "thread": "w0"}  # no operation to step
@@ -464,3 +524,40 @@ def test_replay_of_a_violation_of_the_wrong_type_is_exit_2(capsys, tmp_path, tra
     path = write_json(tmp_path / "v.json", data)
     code, out, err = run(capsys, "replay", str(path))
     assert code == 2 and out == "" and "'violation' must be a table of strings" in err
+
+
+# --- size and budgets of explicit runs ----------------------------------------------------------
+
+def test_a_world_too_large_to_explore_is_refused_before_the_run(capsys, tmp_path):
+    lines = ['name = "big"', "[[nodes]]", "id = 0"]
+    for i in range(300):
+        lines += ["[[blocks]]", f"id = {i}", "node = 0", 'zones = ["Normal"]']
+    path = tmp_path / "big.toml"
+    path.write_text("\n".join(lines) + "\n")
+    for cmd in ("explore", "verify"):
+        code, out, err = run(capsys, cmd, "--world", str(path), "--out", str(tmp_path / "r")) \
+            if cmd == "verify" else run(capsys, cmd, "--world", str(path))
+        assert code == 2 and out == ""
+        line = one_error_line(err, str(path))
+        assert "300 blocks" in line and "--blocks" in line
+
+
+def test_the_state_budget_stops_explore_and_says_so(capsys):
+    code, out, _ = run(capsys, "explore", "--max-states", "300", "--json")
+    r = json.loads(out)
+    validate(r, "memhp-result/1")
+    note = next(n for n in r["notes"] if n.startswith("explore budget: 300 states"))
+    m = re.search(r"every path of up to (\d+) steps was checked", note)
+    assert m, note
+    bounds = {inv["bound"] for inv in r["invariants"]}
+    assert bounds == {int(m.group(1))}, bounds  # no verdict claims more than was checked
+    assert "complete" not in bounds
+
+
+def test_explore_blocks_cuts_the_world(capsys):
+    code, out, _ = run(capsys, "explore", "--blocks", "0,1", "--json")
+    r = json.loads(out)
+    assert r["counts"]["states"] > 0 and all(inv["bound"] == "complete" for inv in r["invariants"])
+    code, _, err = run(capsys, "explore", "--blocks", "0,5")
+    assert code == 2
+    assert "no block 5" in one_error_line(err, "--blocks")

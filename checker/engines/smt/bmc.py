@@ -27,7 +27,7 @@ from checker.engines.smt.ghosts import GHOST_INVARIANTS
 from checker.engines.smt.props import Props
 from checker.engines.smt.symbolic import Timeout
 from checker.engines.smt.system import System
-from checker.formats.traces import Trace, TraceStep, replay
+from checker.formats.traces import Trace, TraceStep, annotate, replay
 from spec.errors import ActionError, MemhpError
 
 
@@ -127,7 +127,7 @@ class Checker:
                                     f"from the solver's in {', '.join(diff)}")
             steps.append(TraceStep(a, obs))
         cause, message = self._judge(steps, name)
-        tr = Trace(sy.profile.name, sy.world, steps, name, cause, message)
+        tr = annotate(Trace(sy.profile.name, sy.world, steps, name, cause, message), sm)
         res = replay(tr, sm)
         if not res.ok:
             raise InternalError(f"the decoded trace does not replay: {res.divergence}")

@@ -78,3 +78,59 @@ def test_exact_tells_apart_what_the_key_merges() -> None:
     keyed, exact = reach(Plain(m), max_depth=12), reach(Plain(m, exact=True), max_depth=12)
     assert exact.states > keyed.states
     assert {m.key(s) for s in exact.parent} == set(keyed.parent)
+
+
+class Chain(Search):
+    """0 -> 1 -> 2 -> ... -> n-1, each node also reaching a leaf: a long, thin space."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def starts(self) -> Iterator[tuple[Hashable, Any, Any]]:
+        yield 0, 0, None
+
+    def successors(self, key: Hashable, node: Any, depth: int) -> Iterator[tuple[Any, Hashable, Any]]:
+        if isinstance(node, int) and node + 1 < self.n:
+            yield "next", node + 1, node + 1
+        if isinstance(node, int):
+            yield "leaf", ("leaf", node), ("leaf", node)
+
+
+def test_a_complete_reach_states_no_bound() -> None:
+    r = reach(Chain(5))
+    assert r.complete and r.checked is None and r.cut is None
+
+
+def test_the_state_budget_says_how_far_every_path_was_checked() -> None:
+    r = reach(Chain(100), max_states=10)
+    assert not r.complete and r.cut == "states"
+    # states at depth < checked were all expanded: every path of `checked` steps was taken
+    assert r.checked is not None and 1 <= r.checked < r.depth + 1
+    assert all(d <= r.checked for d in range(r.checked + 1))
+    assert r.states < 14
+
+
+def test_the_memory_budget_stops_the_search() -> None:
+    looks: list[int] = []
+
+    def rss() -> int:
+        looks.append(1)
+        return 10 << 20 if len(looks) < 3 else 900 << 20  # grows past the budget
+
+    from checker.engines import reach as reach_mod
+
+    r = reach(Chain(20_000), max_rss=500 << 20, rss=rss)
+    assert not r.complete and r.cut == "memory"
+    assert len(looks) == 3 and r.states <= 3 * reach_mod.RSS_EVERY * 2 + 2
+    assert r.checked is not None and r.checked > 0
+
+
+def test_a_memory_budget_the_process_stays_under_changes_nothing() -> None:
+    full = reach(Chain(50))
+    r = reach(Chain(50), max_rss=1 << 60)
+    assert r.complete and (r.states, r.transitions) == (full.states, full.transitions)
+
+
+def test_the_depth_bound_is_the_checked_bound() -> None:
+    r = reach(Chain(50), max_depth=7)
+    assert not r.complete and r.cut == "depth" and r.checked == 7

@@ -10,7 +10,7 @@ import pytest
 
 from checker.engines.explore import explore
 from checker.model import SpecModel
-from checker.formats.traces import Trace, TraceStep
+from checker.formats.traces import Trace, TraceStep, annotate
 from spec.actions import Action, hotadd, hotremove, inject, read, write
 from spec.config import World
 from spec.worlds import builtin_world
@@ -36,7 +36,7 @@ def build(world: str | World, starts: list[tuple[Action, dict[int, str]]]) -> Tr
             st = Action("step", thread=obs.thread, choice=choices.get(n, opts[0]))
             s, obs = model.step(s, st)
             steps.append(TraceStep(st, obs))
-    return Trace(w.profile, w, steps)
+    return annotate(Trace(w.profile, w, steps), model)
 
 
 def v61_cycle() -> Trace:
@@ -85,7 +85,7 @@ def race() -> Trace:
               Action("step", thread="w1"), Action("step", thread="w0")):
         s, obs = model.step(s, a)
         steps.append(TraceStep(a, obs))
-    return Trace(w.profile, w, steps)
+    return annotate(Trace(w.profile, w, steps), model)
 
 
 @pytest.fixture(scope="session")
