@@ -125,7 +125,7 @@ def write_output(out: str, source: str, text: str, executable: bool = False) -> 
         raise UsageError(f"{out}: is the input trace; give -o another file")
     tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
     try:
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
         if executable:
             tmp.chmod(0o755)
         os.replace(tmp, dest)

@@ -97,7 +97,7 @@ class Trace:
                         raise TypeError("obs: point, thread and read must be strings and ret an integer")
                     notes = {k: v for k, v in st["obs"].items() if k != "calls" and isinstance(v, (dict, list))}
                     steps.append(TraceStep(Action.from_json(st["action"]), obs, notes))
-                except (KeyError, TypeError, ValueError, AttributeError, ActionError) as e:
+                except (KeyError, TypeError, ValueError, OverflowError, AttributeError, ActionError) as e:
                     raise TraceError(f"{source}: steps[{i}] is malformed ({e})") from None
             _in_world(world, steps, source)
             v = data.get("violation") or {}
@@ -126,13 +126,17 @@ class Trace:
         return Trace.from_json(data, str(p))
 
     def text(self) -> str:
-        lines = [f"profile {self.profile}, world {self.world.name}, {len(self.steps)} steps"]
+        """One line per step; every value from the trace on its line (see steps.visible), so no
+        text in a trace can forge a line."""
+        from checker.formats.steps import visible
+
+        lines = [f"profile {visible(self.profile)}, world {visible(self.world.name)}, {len(self.steps)} steps"]
         if self.invariant:
-            lines.append(f"violates {self.invariant} [{self.cause}]: {self.message}")
+            lines.append(f"violates {visible(self.invariant)} [{visible(self.cause)}]: {visible(self.message)}")
         for i, st in enumerate(self.steps, 1):
-            lines.append(f"{i:3}. {st.action.label():45} -> {describe(st.obs)}")
+            lines.append(f"{i:3}. {visible(st.action.label()):45} -> {visible(describe(st.obs))}")
             for k, v in st.notes.items():
-                lines.append(f"       {k}: {v}")
+                lines.append(f"       {visible(k)}: {visible(v)}")
         return "\n".join(lines)
 
 
