@@ -196,6 +196,10 @@ class Action:
         for key in ("thread", "file", "choice"):
             if key in data and not isinstance(data[key], str):
                 raise ActionError(f"{key} must be a string: {data!r}")
+        present = {"block": block, "text": text, **{k: data.get(k) for k in ("thread", "file", "choice")}}
+        lacking = [k for k in _NEEDS[data["kind"]] if present[k] is None]
+        if lacking:
+            raise ActionError(f"a {data['kind']} action needs {' and '.join(lacking)}")
         return Action(kind=data["kind"], thread=data.get("thread"), block=block,
                       file=data.get("file"), text=text, choice=data.get("choice"))
 
@@ -210,6 +214,12 @@ class Action:
         if self.kind == "read":
             return f"cat memory{self.block}/{self.file}"
         return f"inject {self.choice} error={self.text!r}"
+
+
+#: what each kind of action must name (the constructors below give them all)
+_NEEDS: dict[str, tuple[str, ...]] = {"write": ("thread", "block", "file", "text"), "step": ("thread",),
+                                      "hotadd": ("block",), "hotremove": ("block",),
+                                      "read": ("block", "file"), "inject": ("choice", "text")}
 
 
 def write(thread: str, block: int, text: str | bytes, file: str = "state") -> Action:

@@ -206,6 +206,8 @@ def parse_nodelist(text: str) -> frozenset[int] | None:
         if not part:
             continue
         lo_s, _, hi_s = part.partition("-")
+        if len(lo_s) > 4 or len(hi_s) > 4:
+            raise AuditInputError(f"node list {text.strip()[:40]!r}: node ids up to {MAX_NODES - 1} expected")
         lo, hi = int(lo_s), int(hi_s or lo_s)
         if hi >= MAX_NODES or lo > hi:
             raise AuditInputError(f"node list {text.strip()!r}: node ids up to {MAX_NODES - 1} expected")

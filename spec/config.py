@@ -341,7 +341,8 @@ def _only(table: dict[str, Any], known: frozenset[str], where: str) -> None:
     """Every key of ``table`` is one the world format has: a typo is an error, never dropped."""
     for k in table:
         if k not in known:
-            raise WorldError(f"key '{where}{k}': unknown (expected one of {', '.join(sorted(known))})")
+            name = k if k.isprintable() else repr(k)[1:-1]  # the message stays on one line
+            raise WorldError(f"key '{where}{name}': unknown (expected one of {', '.join(sorted(known))})")
 
 
 def _one_of(table: dict[str, Any], a: str, b: str, where: str) -> None:

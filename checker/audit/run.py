@@ -132,6 +132,9 @@ def audit_state(world_arg: str, profile: str | None, trace: str | None) -> Audit
     from checker.formats.traces import Trace
     from spec.worlds import resolve_world
 
+    from spec.errors import ActionError, MemhpError, TraceError, WorldError
+    from spec.profiles import get_profile
+
     if trace:
         t = Trace.load(trace)
         w = t.world.with_profile(profile or t.profile)
@@ -140,10 +143,18 @@ def audit_state(world_arg: str, profile: str | None, trace: str | None) -> Audit
         w = resolve_world(world_arg)
         w = w.with_profile(profile) if profile else w
         source = f"world {w.name} (its initial state)"
+    named = trace or world_arg
+    try:
+        get_profile(w.profile)
+    except MemhpError as e:
+        raise WorldError(f"{named}: {e}") from None
     model = SpecModel(w)
     s = model.initial()[0]
-    for step in (t.steps if trace else ()):
-        s, _ = model.step(s, step.action)
+    for i, step in enumerate(t.steps if trace else (), 1):
+        try:
+            s, _ = model.step(s, step.action)
+        except ActionError as e:
+            raise TraceError(f"{trace}: step {i} ({step.action.label()}) is not enabled: {e}") from None
     rep = audit_view(model.view(s), source, "spec", model.profile.name, w.section_size_mib << 20)
     rep.profile_from = "--profile" if profile else "the world's profile"
     return rep

@@ -60,7 +60,12 @@ def render(trace: Trace, fmt: str, source: str = "<trace>") -> str:
     error messages."""
     if fmt not in FORMATS:
         raise TraceError(f"unknown trace format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    return FORMATS[fmt](trace, source)
+    try:
+        return FORMATS[fmt](trace, source)
+    except TraceError as e:  # every message names the trace it is about
+        if str(e).startswith(f"{source}:"):
+            raise
+        raise TraceError(f"{source}: {e}") from None
 
 
 def parse(text: str, source: str = "<trace>") -> Trace:
