@@ -63,7 +63,8 @@ class Estimate:
 
     def text(self, max_states: int) -> str:
         depth = self.reach(max_states)
-        covers = f"every path of about {depth} steps" if depth is not None else "a few steps"
+        steps = "step" if depth == 1 else "steps"
+        covers = f"every path of about {depth} {steps}" if depth is not None else "a few steps"
         return (f"{self.toggles} blocks can change state, so about 2^{self.toggles} states or more, "
                 f"beyond the state budget of {max_states:,}; with {self.first} actions enabled at "
                 f"boot the run stops at the budget having checked {covers}")
