@@ -23,6 +23,7 @@ def register(sub: Any, common: Any) -> None:
 def run(args: Any) -> int:
     from checker.formats import load
     from checker.model import MirrorModel, SpecModel, load_impl
+    from checker.formats.steps import visible
     from checker.formats.traces import replay
 
     trace = load(args.file)
@@ -34,12 +35,14 @@ def run(args: Any) -> int:
     else:
         model = SpecModel(w)
     rr = replay(trace, model)
+    if rr.divergence is not None:  # on one line and printable, whatever the trace held
+        rr.divergence = visible(rr.divergence)
     out = {"schema": "memhp-replay/1", "file": args.file, "model": model.name, "ok": rr.ok,
            "steps": rr.steps, "of": len(trace), "divergence": rr.divergence}
     if args.json:
         print(json.dumps(out, indent=1))
     elif rr.ok:
-        print(f"{args.file}: replays through {model.name}: {rr.steps} steps, every observation as recorded")
+        print(f"{visible(args.file)}: replays through {model.name}: {rr.steps} steps, every observation as recorded")
     else:
-        print(f"{args.file}: diverges on {model.name} after {rr.steps} steps: {rr.divergence}")
+        print(f"{visible(args.file)}: diverges on {model.name} after {rr.steps} steps: {rr.divergence}")
     return EXIT_OK if rr.ok else EXIT_VIOLATION

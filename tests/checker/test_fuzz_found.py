@@ -76,6 +76,11 @@ FOUND: dict[str, tuple[dict[str, bytes], list[str]]] = {
     "audit-trace-unknown-profile": ({"t.json": trace([write()], profile="v9")},
                                     ["audit", "--trace", "@IN@/t.json"]),
     "audit-world-unknown-profile": ({"w.toml": WORLD_UNKNOWN_PROFILE}, ["audit", "--world", "@IN@/w.toml"]),
+    # a lone surrogate (the JSON escape \udcff) in a recorded point: the divergence message
+    # carries it to stdout, where a strict UTF-8 stream (a UTF-8 locale other than C.UTF-8)
+    # raises UnicodeEncodeError; the same as PYTHONIOENCODING=utf-8:strict memhp replay t.json
+    "replay-divergence-lone-surrogate": (
+        {"t.json": trace([write()]).replace(b'"point": "ret"', b'"point": "ret\\udcff"')}, ["replay", "@IN@/t.json"]),
     # a world key with a newline: the error line quotes it raw, so it spans two lines
     "world-key-with-a-newline": ({"w.toml": WORLD_NEWLINE_KEY},
                                  ["explore", "--world", "@IN@/w.toml", "--max-depth", "1"]),
