@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Union
 
 from spec.errors import MemhpError
+from spec.sysfs_names import MAX_NODES, PREFIXES, bad_name, block_id, id_of, link_out, node_id, shown
 
 Link = tuple[str, str]
 View = dict[str, Union[str, Link]]
@@ -38,7 +39,6 @@ KERNEL_ZONE_NAMES = ("DMA", "DMA32", "Normal")
 ZONE_NAMES = KERNEL_ZONE_NAMES + ("Movable",)
 STATES = ("online\n", "offline\n")
 MASKS = ("possible", "online", "has_normal_memory", "has_memory", "has_cpu")
-MAX_NODES = 1 << 10  # x86-64 NODES_SHIFT is at most 10
 
 
 @dataclass(frozen=True)
@@ -151,49 +151,9 @@ class AuditInputError(MemhpError):
     """The view is not a memory-hotplug tree at all, or holds values no kernel prints."""
 
 
-MAX_BLOCK_ID = (1 << 32) - 1  # memory%u: the block id is an unsigned int
-_LIMIT = {"memory": MAX_BLOCK_ID, "node": MAX_NODES - 1}
-_U = r"(0|[1-9][0-9]{0,9})"  # %u: decimal, no sign, no leading zero, at most 10 digits
-_ID = {prefix: re.compile(prefix + _U) for prefix in _LIMIT}
-_WORD = re.compile(r"_[a-z][a-z0-9_]*")  # memory_failure, memory_side_cache: words, not ids
 _CPU = re.compile(r"cpu[0-9]+")
 _HEX8 = re.compile(r"[0-9a-f]{8,16}\n")
 _NODELIST = re.compile(r"(?:[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*)?\n?")
-
-
-@lru_cache(maxsize=1 << 14)
-def _number(name: str, prefix: str) -> int | None:
-    m = _ID[prefix].fullmatch(name)
-    return None if m is None or int(m.group(1)) > _LIMIT[prefix] else int(m.group(1))
-
-
-def block_id(name: str) -> int | None:
-    """The block id of a ``memory%u`` name (drivers/base/memory.c), None for any other name."""
-    return _number(name, "memory")
-
-
-def node_id(name: str) -> int | None:
-    """The node id of a ``node%u`` name (drivers/base/node.c) below MAX_NODES, else None."""
-    return _number(name, "node")
-
-
-def shown(text: str) -> str:
-    """``text`` fit for a one-line message: escaped where not printable (newlines, bytes that
-    are no UTF-8)."""
-    return text if text.isprintable() else ascii(text)[1:-1]
-
-
-def bad_name(name: str, prefix: str) -> str | None:
-    """Why ``name``, which starts like a ``memory%u`` or ``node%u`` name (``prefix``), is none
-    the kernel makes; None for a valid name and for no look-alike (``memory_failure``)."""
-    rest = name[len(prefix):]
-    if not name.startswith(prefix) or _WORD.fullmatch(rest) or _number(name, prefix) is not None:
-        return None
-    if not rest:
-        return "no id"
-    if rest.isascii() and rest.isdigit():
-        return "a leading zero" if rest[0] == "0" else f"an id beyond {_LIMIT[prefix]}"
-    return "a sign" if rest[0] in "+-" else "characters other than the digits 0-9"
 
 
 @lru_cache(maxsize=256)
@@ -238,9 +198,9 @@ class _Tree:
         self.bad_names: dict[str, tuple[str, str]] = {}  # path -> (prefix, why)
         for path, value in view.items():
             parts = path.rstrip("/").split("/")
-            if len(parts) < 2 or parts[0] not in _LIMIT:
+            if len(parts) < 2 or parts[0] not in PREFIXES:
                 continue
-            own = _number(parts[1], parts[0])
+            own = id_of(parts[1], parts[0])
             if own is None:
                 if not self._misnamed(parts[:2], parts[0]) and len(parts) == 2:
                     self.top[path] = value
@@ -288,27 +248,6 @@ def _names(t: _Tree, out: list[AuditFinding]) -> None:
         out.append(AuditFinding("name", (shown(path),), f"{want} in decimal, no sign or leading zero",
                                 f"{shown(path.rsplit('/', 1)[-1])} ({why}): no kernel makes this "
                                 f"name; not read as a {'block' if prefix == 'memory' else 'node'}"))
-
-
-@lru_cache(maxsize=1 << 14)
-def link_out(key: str, target: str) -> str | None:
-    """Why the symlink at ``key`` (relative to /sys/devices/system) to ``target`` is not one
-    the kernel makes inside the sysfs root; None when it is. The kernel's targets are relative:
-    ``../`` a number of times, then names. Such a target can leave the root only by climbing
-    too high, and reaches another link only through its names, which are judged on their own."""
-    if target.startswith("/"):
-        return "an absolute target"
-    ups, rest = 0, target
-    while rest.startswith("../"):
-        ups, rest = ups + 1, rest[3:]
-    if rest == "..":
-        ups, rest = ups + 1, ""
-    elif not rest or any(f"/{c}/" in f"/{rest}/" for c in ("", ".", "..")):
-        return "not the kernel's form ../ then names ('.', '..' after a name, or an empty part)"
-    depth = 2 + key.count("/")  # the directories from the sysfs root down to the link's folder
-    if ups > depth:
-        return f"climbs {ups} levels from a folder {depth} below the sysfs root"
-    return None
 
 
 def _links_out(view: View, out: list[AuditFinding]) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from spec.actions import MAX_ERRNO, NOTIFY_NAMES, PAGE_SIZE, parse_errno
 from spec.errors import ActionError, WorldError
 from spec.files import read_input
+from spec.sysfs_names import MAX_BLOCK_ID, MAX_NODES
 
 ZONES = ("DMA", "DMA32", "Normal", "Movable")
 BOOT_STATES = ("online", "offline", "absent")
@@ -34,8 +35,7 @@ INJECTABLE_EVENTS = ("MEM_GOING_ONLINE", "MEM_GOING_OFFLINE")
 # What the kernel can represent, so that a world never makes the spec render a value its own
 # sysfs audit rejects.
 MAX_SECTION_SIZE_MIB = 1 << 16   # 64 GiB; x86-64 uses 128 MiB (SECTION_SIZE_BITS 27)
-MAX_BLOCK_ID = (1 << 32) - 1     # memory%u: a memory block device's id is an unsigned int
-MAX_NUMNODES = 1 << 10           # NODES_SHIFT is at most 10
+MAX_NUMNODES = MAX_NODES        # NODES_SHIFT is at most 10; MAX_BLOCK_ID: memory%u is unsigned
 INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1  # struct notifier_block.priority is an int
 MAX_TEXT = PAGE_SIZE             # a sysfs store is handed at most one page
 
