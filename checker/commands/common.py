@@ -39,8 +39,10 @@ def world_of(args: Any) -> World:
 
 def budget_args(p: Any) -> None:
     """The budgets of an explicit search (checker.engines.size)."""
+    from checker.engines.size import DEFAULT_MAX_STATES
+
     p.add_argument("--max-states", type=int, default=None, metavar="N",
-                   help="stop the search after storing N states (default 5,000,000)")
+                   help=f"stop the search after storing N states (default {DEFAULT_MAX_STATES:,})")
     p.add_argument("--max-memory", type=int, default=None, metavar="MIB",
                    help="stop the search when this process holds more than MIB MiB "
                         "(default three quarters of the memory available at the start)")

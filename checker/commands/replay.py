@@ -23,8 +23,7 @@ def register(sub: Any, common: Any) -> None:
 def run(args: Any) -> int:
     from checker.formats import load
     from checker.model import MirrorModel, SpecModel, load_impl
-    from checker.formats.steps import visible
-    from checker.formats.traces import replay
+    from checker.formats.traces import replay, visible
 
     trace = load(args.file)
     if (args.profile or trace.profile) not in PROFILES:
@@ -35,8 +34,6 @@ def run(args: Any) -> int:
     else:
         model = SpecModel(w)
     rr = replay(trace, model)
-    if rr.divergence is not None:  # on one line and printable, whatever the trace held
-        rr.divergence = visible(rr.divergence)
     out = {"schema": "memhp-replay/1", "file": args.file, "model": model.name, "ok": rr.ok,
            "steps": rr.steps, "of": len(trace), "divergence": rr.divergence}
     if args.json:

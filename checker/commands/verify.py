@@ -67,11 +67,11 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
                     if f["profile"] == w.profile and f["world"] == w.name}
         stateful = _Background(w, budget, frozenset(expected), seed)
     if "explore" in engines:
+        from checker.engines.size import DEFAULT_MAX_STATES, default_max_memory_mib
+
+        max_states, mib = budget_limits or (DEFAULT_MAX_STATES, default_max_memory_mib())
         t0 = time.monotonic()
         try:
-            from checker.engines.size import DEFAULT_MAX_STATES, default_max_memory_mib
-
-            max_states, mib = budget_limits or (DEFAULT_MAX_STATES, default_max_memory_mib())
             res = explore(model, max_depth=max_depth, progress=progress, max_states=max_states,
                           max_rss=mib << 20)
         finally:

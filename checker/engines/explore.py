@@ -124,9 +124,8 @@ def _trace(model: Model, r: Reached, hit: Hit) -> Trace:
 def verdicts(model: Model | PackedModel, res: ExploreResult, max_depth: int | None) -> list[InvariantResult]:
     """One InvariantResult per applicable invariant, with its shortest trace if violated."""
     out = []
-    bound: str | int = "complete" if res.complete else (max_depth if max_depth is not None else res.depth)
-    if res.checked is not None:
-        bound = res.checked
+    bound: str | int = ("complete" if res.complete else res.checked if res.checked is not None
+                        else max_depth if max_depth is not None else res.depth)
     if model.packed:
         return _packed_verdicts(model, res, bound)
     for name in applicable(model):

@@ -52,10 +52,10 @@ class Reached:
     cut: str | None = None
 
     def _cut(self, why: str, depth: int) -> None:
+        """Something stopped the search at a state of ``depth``: the shallowest cut counts."""
         self.complete = False
-        if self.cut is None or depth < (self.checked or 0):
-            self.cut = why
-        self.checked = depth if self.checked is None else min(self.checked, depth)
+        if self.checked is None or depth < self.checked:
+            self.checked, self.cut = depth, why
 
     @property
     def states(self) -> int:

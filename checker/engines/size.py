@@ -46,14 +46,8 @@ class SizeError(MemhpError):
 
 @dataclass(frozen=True)
 class Estimate:
-    blocks: int
-    callbacks: int
     toggles: int     # k: blocks that can change state
-    first: int       # b: actions enabled at boot (0 if not computed)
-
-    @property
-    def log2_states(self) -> int:
-        return self.toggles
+    first: int       # b: actions enabled at boot
 
     def reach(self, max_states: int) -> int | None:
         """Steps every path of which a search of ``max_states`` states covers (about)."""
@@ -95,7 +89,7 @@ def check(world: World, source: str) -> None:
 
 
 def estimate(world: World, first: int) -> Estimate:
-    return Estimate(len(world.blocks), len(world.callbacks), toggles(world), first)
+    return Estimate(toggles(world), first)
 
 
 def warning(world: World, first: int, max_states: int, max_depth: int | None) -> str | None:

@@ -14,25 +14,13 @@ import json
 from typing import Any
 
 from checker.formats.states import spec_states
-from checker.formats.traces import Trace
+from checker.formats.traces import Trace, visible
 from spec.actions import (
     NOTIFY_DONE, NOTIFY_NAMES, NOTIFY_STOP_MASK, STATE_TEXT, errno_name, notifier_to_errno,
 )
 from spec.errors import TraceError
 
 _NOTIFY_BY_VALUE = {v: k for k, v in NOTIFY_NAMES.items()}
-
-
-def visible(text: object) -> str:
-    """``text`` on one line, encodable as UTF-8: every character that is not printable (a
-    newline, a carriage return, a tab, a lone surrogate standing for a byte that was not UTF-8,
-    a bidirectional override) written as its Python escape (``\\n``, ``\\udcff``,
-    ``\\u202e``); everything else as it is. For display only: the trace's JSON keeps the text."""
-    s = text if isinstance(text, str) else str(text)
-    if s.isprintable():
-        return s
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in s)
 
 
 def dot_string(text: object) -> str:

@@ -39,6 +39,18 @@ def _in_world(world: World, steps: list["TraceStep"], source: str) -> None:
                                  f"has {', '.join(sorted(threads))}")
 
 
+def visible(text: object) -> str:
+    """``text`` on one line, encodable as UTF-8: every character that is not printable (a
+    newline, a carriage return, a tab, a lone surrogate standing for a byte that was not UTF-8,
+    a bidirectional override) written as its Python escape (``\\n``, ``\\udcff``,
+    ``\\u202e``); everything else as it is. For display only: the trace's JSON keeps the text."""
+    s = text if isinstance(text, str) else str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in s)
+
+
 @dataclass
 class TraceStep:
     action: Action
@@ -128,8 +140,6 @@ class Trace:
     def text(self) -> str:
         """One line per step; every value from the trace on its line (see steps.visible), so no
         text in a trace can forge a line."""
-        from checker.formats.steps import visible
-
         lines = [f"profile {visible(self.profile)}, world {visible(self.world.name)}, {len(self.steps)} steps"]
         if self.invariant:
             lines.append(f"violates {visible(self.invariant)} [{visible(self.cause)}]: {visible(self.message)}")
@@ -164,7 +174,8 @@ class ReplayResult:
 
 
 def replay(trace: Trace, model: Model) -> ReplayResult:
-    """Replay ``trace`` through ``model``; the first step whose observation differs is reported.
+    """Replay ``trace`` through ``model``; the first step whose observation differs is reported
+    (on one printable line, whatever the trace held).
 
     Every recorded observation is compared: the step's point, calls, return value and read, its
     ``node_changes`` (a step that records none changed no node state), and the recorded
@@ -178,17 +189,18 @@ def replay(trace: Trace, model: Model) -> ReplayResult:
         try:
             state, obs = model.step(state, st.action)
         except ActionError as e:
-            return ReplayResult(False, i - 1, f"step {i} ({st.action.label()}): not enabled: {e}", state)
+            return ReplayResult(False, i - 1, visible(f"step {i} ({st.action.label()}): not enabled: {e}"),
+                                state)
         except MemhpError:
             raise
         if obs.core() != st.obs.core():
-            return ReplayResult(False, i - 1, f"step {i} ({st.action.label()}): expected "
-                                f"{describe(st.obs)}, got {describe(obs)}", state)
+            return ReplayResult(False, i - 1, visible(f"step {i} ({st.action.label()}): expected "
+                                                      f"{describe(st.obs)}, got {describe(obs)}"), state)
         post = model.machine(state)
         want, got = st.notes.get("node_changes", []), node_changes(pre, post)
         if want != got:
-            return ReplayResult(False, i - 1, f"step {i} ({st.action.label()}): expected node "
-                                f"changes {_listed(want)}, got {_listed(got)}", state)
+            return ReplayResult(False, i - 1, visible(f"step {i} ({st.action.label()}): expected "
+                                                      f"node changes {_listed(want)}, got {_listed(got)}"), state)
         ms, vs, _ = monitor.step(ms, pre, st.action, obs, post, model.quiescent(state),
                                  lambda s=state: model.view(s))
     if trace.invariant is not None:
@@ -197,8 +209,8 @@ def replay(trace: Trace, model: Model) -> ReplayResult:
         want_v = (trace.invariant, trace.cause, trace.message)
         got_v = [(v.invariant, v.cause, v.message) for v in vs]
         if want_v not in got_v:
-            return ReplayResult(False, n, f"{where}: expected the violation {_violation(want_v)}, "
-                                f"got {'; '.join(map(_violation, got_v)) or 'none'}", state)
+            return ReplayResult(False, n, visible(f"{where}: expected the violation {_violation(want_v)}, "
+                                                  f"got {'; '.join(map(_violation, got_v)) or 'none'}"), state)
     return ReplayResult(True, len(trace.steps), None, state)
 
 
