@@ -66,7 +66,9 @@ class SpecModel:
 
         self.world = world
         self.profile = profile or get_profile(world.profile)
-        self.spec = Spec(world, self.profile, steps or Steps)
+        #: the definition of the steps (spec.steps.Steps or a spec mutant)
+        self.steps_class: type[Steps] = steps or Steps
+        self.spec = Spec(world, self.profile, self.steps_class)
         self.threads = self.spec.threads
         self.name = f"spec:{self.profile.name}"
         self.view_from_machine = True

@@ -259,18 +259,24 @@ class GhostSystem(System):
     each of :data:`GHOST_INVARIANTS`."""
 
     L: GhostLayout
+    #: the monitor context the Monitor's definition runs in along each path
+    ctx: type[GhostCtx] = GhostCtx
 
     def _layout(self, world: World, profile: Profile) -> Layout:
         return GhostLayout(world, profile, self.steps)
+
+    def _keep(self, y: GhostCtx) -> None:
+        """What a subclass keeps of the Monitor's run along one path (nothing here)."""
 
     def _paths(self) -> list[Path]:
         out = []
         self.path_bad: list[dict[str, Val]] = []
         for path in super()._paths():
             past(self.deadline)
-            y = GhostCtx(self.L, self.X, path)
+            y = self.ctx(self.L, self.X, path)
             self.L.history.step(y)
             y.check_derived()
+            self._keep(y)
             upd = {n: z3.simplify(v) if isinstance(v, z3.ExprRef) else v for n, v in y.cur.items()
                    if not _same(v, self.X[n])}
             out.append(replace(path, upd={**path.upd, **upd}))
