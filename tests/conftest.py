@@ -25,6 +25,7 @@ ENGINE_MODULES = (
     "tests/checker/review/test_diff.py", "tests/checker/review/test_review.py", "tests/checker/engines/test_symmetry.py",
     "tests/checker/review/test_v61_findings.py", "tests/checker/engines/test_every_profile.py",
     "tests/checker/engines/bench/", "tests/checker/audit/test_explore_audit.py",
+    "tests/checker/engines/compiled/",
 )
 
 
