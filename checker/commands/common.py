@@ -48,6 +48,24 @@ def budget_args(p: Any) -> None:
                         "(default three quarters of the memory available at the start)")
 
 
+def engine_arg(p: Any) -> None:
+    """How the explorer runs the model (checker.engines.explore.explore's ``engine``)."""
+    p.add_argument("--engine", choices=("auto", "compiled", "interpreted"), default="auto",
+                   help="auto (default): the spec compiled for the world, any other model "
+                        "interpreted; compiled: refuse a model that cannot be compiled; "
+                        "interpreted: the step definitions run as they are written")
+
+
+def engine_note(res: Any) -> str:
+    """What ran the exploration, for the summary's notes."""
+    if getattr(res, "fallback", None):
+        return f"explored interpreted: {res.fallback}"
+    if res.compile_seconds is None:
+        return "explored interpreted (the model's own successor function)"
+    return (f"explored compiled: the spec's steps and history generated as code for this world "
+            f"in {res.compile_seconds:.1f} s (docs/design.md section 1)")
+
+
 def budgets(args: Any) -> tuple[int, int]:
     """(max_states, max_memory in MiB) from ``args``, defaults filled in."""
     from checker.engines.size import DEFAULT_MAX_STATES, default_max_memory_mib

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.commands.common import (UsageError, budget_args, budget_note, budgets, findings_of,
-                                     print_summary, sized, world_of)
+from checker.commands.common import (UsageError, budget_args, budget_note, budgets, engine_arg,
+                                     engine_note, findings_of, print_summary, sized, world_of)
 from checker.model import Model
 from checker.commands.progress import finish, for_command
 from checker.formats.results import EXIT_OK, EXIT_VIOLATION, RunResult
@@ -29,6 +29,7 @@ def register(sub: Any, common: Any) -> None:
                    help="explore only these blocks of the world or snapshot, e.g. 0-3,16 (the "
                         "others are left out of the machine)")
     budget_args(e)
+    engine_arg(e)
     e.add_argument("--no-symmetry", action="store_true",
                    help="explore every state, not one per symmetry orbit (spin-bench worlds)")
     e.set_defaults(func=run)
@@ -68,12 +69,15 @@ def run(args: Any) -> int:
     progress = for_command(args.json)
     try:
         res = explore(model, max_depth=args.max_depth, progress=progress, max_states=max_states,
-                      max_rss=mib << 20)
+                      max_rss=mib << 20, engine=args.engine)
     finally:
         finish(progress)
     r = RunResult("explore", w.profile, w.name)
     r.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
     r.timings["explore"] = res.seconds
+    if res.compile_seconds is not None:
+        r.timings["compile"] = res.compile_seconds
+    r.notes.append(engine_note(res))
     r.invariants = verdicts(model, res, args.max_depth)
     r.findings = findings_of(w, res)
     r.notes.append(budget_note(res, max_states, mib))

@@ -11,8 +11,8 @@ import json
 import time
 from typing import Any
 
-from checker.commands.common import (UsageError, budget_args, budget_note, budgets, findings_of,
-                                     print_summary, sized, world_of)
+from checker.commands.common import (UsageError, budget_args, budget_note, budgets, engine_arg,
+                                     engine_note, findings_of, print_summary, sized, world_of)
 from checker.commands.progress import finish, for_command
 from checker.formats.results import (
     EXIT_OK, EXIT_VIOLATION, InvariantResult, RunResult, combine_exit,
@@ -32,6 +32,7 @@ def register(sub: Any, common: Any) -> None:
     v.add_argument("--budget", choices=("dev", "ci", "thorough"), default="ci", help="Hypothesis budget")
     v.add_argument("--max-depth", type=int, default=None, help="bound the exploration")
     budget_args(v)
+    engine_arg(v)
     g = v.add_mutually_exclusive_group()
     g.add_argument("--baseline", help="a memhp-baseline/1 file (default: the packaged one)")
     g.add_argument("--no-baseline", action="store_true", help="report every finding as new")
@@ -41,9 +42,10 @@ def register(sub: Any, common: Any) -> None:
 
 def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any,
                max_depth: int | None, progress: Any = None,
-               budget_limits: tuple[int, int] | None = None) -> RunResult:
+               budget_limits: tuple[int, int] | None = None, engine: str = "auto") -> RunResult:
     """The verify pipeline, shared by the CLI and the tests. ``budget_limits``: the explorer's
-    (max_states, max_memory MiB); None for the defaults."""
+    (max_states, max_memory MiB); None for the defaults. ``engine``: how the explorer runs the
+    spec (checker.engines.explore.explore)."""
     from checker.review.baseline import compare
     from checker.engines.explore import explore, verdicts
     from checker.model import SpecModel
@@ -73,10 +75,13 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         t0 = time.monotonic()
         try:
             res = explore(model, max_depth=max_depth, progress=progress, max_states=max_states,
-                          max_rss=mib << 20)
+                          max_rss=mib << 20, engine=engine)
         finally:
             finish(progress)
         result.timings["explore"] = time.monotonic() - t0
+        if res.compile_seconds is not None:
+            result.timings["compile"] = res.compile_seconds
+        result.notes.append(engine_note(res))
         result.counts = {"states": res.states, "transitions": res.transitions, "depth": res.depth}
         result.invariants += verdicts(model, res, max_depth)
         result.findings = findings_of(w, res)
@@ -243,7 +248,7 @@ def run(args: Any) -> int:
             raise UsageError(f"--engines: {e} cannot run on world {w.name} under {w.profile}: {why}")
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
-                        for_command(args.json), limits)
+                        for_command(args.json), limits, args.engine)
     files = write_reports(result, args.out)
     if args.json:
         print(json.dumps(result.to_json(), indent=1))

@@ -53,6 +53,11 @@ class ExploreResult:
     orbits: int = 0
     orbit_transitions: int = 0
     group_order: int = 1
+    #: the spec compiled for the world (checker.engines.compiled): seconds spent generating
+    #: the code, None where the search ran interpreted
+    compile_seconds: float | None = None
+    #: engine "auto" on the spec ran interpreted after all: why the compiled search could not
+    fallback: str | None = None
 
     def violated(self) -> set[str]:
         return {inv for inv, _ in self.hits} | {inv for inv, _ in self.traces}
@@ -67,20 +72,51 @@ def applicable(model: Model) -> list[str]:
     return names
 
 
+#: how the explorer runs a model (explore's ``engine``)
+ENGINES = ("auto", "compiled", "interpreted")
+
+
 def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: set[str] | None = None,
             progress: Callable[[int, int, int, float], None] | None = None,
             max_states: int | None = None, symmetry: bool = True,
-            max_rss: int | None = None) -> ExploreResult:
-    """Breadth-first search of ``model``. ``stop_on``: stop once one of these invariants is
+            max_rss: int | None = None, engine: str = "interpreted") -> ExploreResult:
+    """Breadth-first search of ``model``. ``engine``: ``interpreted`` runs the model's own
+    successors; ``compiled`` runs the spec compiled for the world (checker.engines.compiled:
+    the same states, transitions, findings and twins, many times faster; the spec only);
+    ``auto`` compiles the spec and interprets every other model. ``stop_on``: stop once one of these invariants is
     violated (the result is then not complete). ``max_states`` and ``max_rss`` (bytes of
     resident memory) are the budgets: the search stops when one is spent and says how far it
     got. ``symmetry`` applies to models that offer a symmetry reduction (packed models); the
     others are explored in full."""
     if model.packed:
         return explore_packed(model, max_depth, stop_on, progress, max_states, symmetry)  # type: ignore[arg-type]
+    if engine not in ENGINES:
+        raise ValueError(f"unknown explore engine {engine!r}")
+    why: str | None = None
+    if engine != "interpreted":
+        from checker.engines.compiled.codegen import CompileError
+        from checker.engines.compiled.engine import DomainEscape, compilable, explore_compiled
+
+        from spec.errors import MemhpError
+
+        why = compilable(model)
+        if why is None:
+            try:
+                return explore_compiled(model, max_depth, stop_on, progress,  # type: ignore[arg-type]
+                                        max_states, max_rss)
+            except (CompileError, DomainEscape) as e:
+                if engine == "compiled":
+                    raise
+                why = str(e)
+        elif engine == "compiled":
+            raise MemhpError(f"the compiled explorer does not run {model.name}: {why}")
+        else:
+            why = None  # not the spec: interpreted, as asked
     search = _Explore(model, stop_on)
     r = reach(search, max_depth=max_depth, max_states=max_states, progress=progress, max_rss=max_rss)
     res = search.res
+    if engine == "auto":
+        res.fallback = why
     res.states, res.transitions, res.depth = r.states, r.transitions, r.depth
     res.complete, res.seconds, res.checked, res.cut = r.complete, r.seconds, r.checked, r.cut
     for k, hit in res.hits.items():

@@ -93,18 +93,20 @@ def test_explore_draws_progress_on_a_terminal(monkeypatch, capsys, tmp_path) -> 
     clock is made to run fast here), and end it; the same runs with --json draw nothing."""
     import types
 
+    import checker.engines.compiled.engine as compiled_mod
     import checker.engines.reach as reach_mod
     import checker.commands.progress as prog
 
     ticks = iter(range(10**9))
-    monkeypatch.setattr(reach_mod, "time",
-                        types.SimpleNamespace(monotonic=lambda: 0.6 * next(ticks)))
+    for mod in (reach_mod, compiled_mod):  # the interpreted and the compiled explorer
+        monkeypatch.setattr(mod, "time", types.SimpleNamespace(monotonic=lambda: 0.6 * next(ticks)))
     fake = Tty()
     monkeypatch.setattr(prog.sys, "stderr", fake)
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("TERM", "xterm")
     monkeypatch.chdir(tmp_path)
     for argv in (["explore", "--world", "qemu-2node", "--max-depth", "4"],
+                 ["explore", "--world", "qemu-2node", "--max-depth", "4", "--engine", "interpreted"],
                  ["verify", "--world", "qemu-2node", "--max-depth", "4", "--engines", "explore",
                   "--no-baseline", "--out", str(tmp_path / "reports")]):
         assert main(argv) in (0, 1)
