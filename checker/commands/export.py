@@ -1,8 +1,10 @@
 """``memhp export promela|aiger``: a world for another model checker, written whole or not at all.
 
 - ``promela --world spin-bench:B=..,N=..,K=..,W=.. [-o FILE]``: the benchmark world as Promela
-  for SPIN (checker.engines.bench.promela). Spec worlds are refused with a one-line error: their step function
-  has no Promela rendering.
+  for SPIN (checker.engines.bench.promela).
+- ``promela --world W [--profile P] [-o FILE]``: a spec world as Promela generated from the one
+  definition of the steps and of the Monitor's history (checker.engines.compiled.promela): SPIN
+  stores the states the compiled explorer stores.
 - ``aiger --world W [--profile P] [--invariant NAME ...] -o FILE``: a spec world's transition relation, bit-blasted into
   binary AIGER for hardware model checkers such as ABC (checker.engines.smt.aiger), one output per state
   invariant. spin-bench worlds are refused: they have no kernel profile.
@@ -32,9 +34,9 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
                                       "aiger: the relation for hardware model checkers such as ABC)")
     p.add_argument("format", choices=("promela", "aiger"), help="what to write")
     p.add_argument("--world", required=True,
-                   help="promela: spin-bench:B=..,N=..,K=..,W=.. (BUG=1..3 optional); "
-                        "aiger: a built-in world or a TOML file")
-    p.add_argument("--profile", help="aiger: the kernel profile (default: the world's)")
+                   help="a built-in world or a TOML file; promela also takes "
+                        "spin-bench:B=..,N=..,K=..,W=.. (BUG=1..3 optional)")
+    p.add_argument("--profile", help="the kernel profile (default: the world's; not for spin-bench)")
     p.add_argument("--invariant", action="append", metavar="NAME",
                    help="aiger: an output for this state invariant only (repeatable; default: every one)")
     p.add_argument("-o", "--output", help="write to this file instead of stdout (aiger: required)")
@@ -57,12 +59,13 @@ def run(args: Any) -> int:
     from checker.engines.bench.world import is_bench_name, parse_bench
     from checker.engines.bench.promela import render
 
-    if args.profile or args.invariant:
-        raise ExportError("--profile, --invariant: only memhp export aiger takes them (a spin-bench "
-                          "world has no kernel profile)")
+    if args.invariant:
+        raise ExportError("--invariant: only memhp export aiger takes it (the Promela model "
+                          "asserts every history invariant)")
     if not is_bench_name(args.world):
-        raise ExportError(f"{args.world}: only spin-bench:B=..,N=..,K=..,W=.. worlds have a Promela "
-                          f"rendering (the spec worlds' step function has none)")
+        return _spec_promela(args)
+    if args.profile:
+        raise ExportError("--profile: a spin-bench world has no kernel profile")
     w = parse_bench(args.world)
     if not args.output:
         sys.stdout.write(render(w, "model.pml"))
@@ -70,6 +73,26 @@ def run(args: Any) -> int:
     out = Path(args.output)
     _write(out, render(w, out.name).encode(), "Promela model")
     print(f"{out}: {w.name} as Promela; run: spin -a {out.name} && gcc -O2 -DSAFETY -o pan pan.c && ./pan -m100000")
+    return EXIT_OK
+
+
+def _spec_promela(args: Any) -> int:
+    from checker.engines.compiled.promela import render
+    from checker.model import SpecModel
+    from spec.profiles import get_profile
+
+    from checker.engines import size
+
+    w = world_of(args)
+    size.check(w, args.world)
+    model = SpecModel(w, get_profile(w.profile))
+    if not args.output:
+        sys.stdout.write(render(model))
+        return EXIT_OK
+    out = Path(args.output)
+    _write(out, render(model, out.name).encode(), "Promela model")
+    print(f"{out}: world {w.name}, profile {model.profile.name} as Promela; run: spin -a {out.name} "
+          f"&& gcc -O2 -DSAFETY -o pan pan.c && ./pan -E -m1000000")
     return EXIT_OK
 
 

@@ -44,10 +44,17 @@ class Render:
     through Z3's C interface (the Python wrappers cost more than the rest of the compile);
     ``memo`` (shared between renderers) maps a term's id to its text and the fields it reads."""
 
+    #: the target language's spelling of the connectives (Python here)
+    AND, OR, NOT, ITE, TRUE, FALSE = " and ", " or ", "(not {0})", "({1} if {0} else {2})", "True", "False"
+
     def __init__(self, P: Packing, memo: dict[int, tuple[str, frozenset[str]]]) -> None:
         self.P = P
         self.used: set[str] = set()
         self.memo = memo
+
+    def var(self, name: str) -> str:
+        """How the code reads field ``name`` of the state before the step."""
+        return f"v{self.P.index[name]}"
 
     def prelude(self, indent: str) -> list[str]:
         out = []
@@ -59,7 +66,7 @@ class Render:
 
     def __call__(self, v: Any) -> str:
         if isinstance(v, bool):
-            return "True" if v else "False"
+            return self.TRUE if v else self.FALSE
         if isinstance(v, int):
             return str(v)
         if isinstance(v, z3.ExprRef):
@@ -86,25 +93,25 @@ class Render:
         k = C.Z3_get_decl_kind(ctx, d)
         n = C.Z3_get_app_num_args(ctx, a)
         if k == z3.Z3_OP_TRUE:
-            return "True", frozenset()
+            return self.TRUE, frozenset()
         if k == z3.Z3_OP_FALSE:
-            return "False", frozenset()
+            return self.FALSE, frozenset()
         if k == z3.Z3_OP_UNINTERPRETED and n == 0:
             name = C.Z3_get_symbol_string(ctx, C.Z3_get_decl_name(ctx, d))
             if not name.endswith("@x") or name[:-2] not in self.P.index:
                 raise CompileError(f"a term reads {name}, not a field of the frame before the step")
-            return f"v{self.P.index[name[:-2]]}", frozenset((name[:-2],))
+            return self.var(name[:-2]), frozenset((name[:-2],))
         kids = [self.term(ctx, C.Z3_get_app_arg(ctx, a, i)) for i in range(n)]
         used = frozenset().union(*(u for _, u in kids))
         x = [t for t, _ in kids]
         if k == z3.Z3_OP_AND:
-            return "(" + " and ".join(x) + ")", used
+            return "(" + self.AND.join(x) + ")", used
         if k == z3.Z3_OP_OR:
-            return "(" + " or ".join(x) + ")", used
+            return "(" + self.OR.join(x) + ")", used
         if k == z3.Z3_OP_NOT:
-            return f"(not {x[0]})", used
+            return self.NOT.format(x[0]), used
         if k == z3.Z3_OP_ITE:
-            return f"({x[1]} if {x[0]} else {x[2]})", used
+            return self.ITE.format(*x), used
         if k == z3.Z3_OP_DISTINCT and n == 2:
             return f"({x[0]} != {x[1]})", used
         if k in _BIN and n == 2:

@@ -1,0 +1,84 @@
+"""`memhp export promela` on spec worlds: SPIN on the generated model stores exactly the states
+the compiled explorer stores, and finds the history findings memhp finds.
+
+The model is generated from the same paths as the compiled explorer (checker.engines.compiled.
+promela); these tests run SPIN on it (Debian packages spin and gcc, which .ci/run installs).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checker.cli import main
+from checker.engines.explore import explore
+from checker.model import SpecModel
+from spec.config import load_world
+from spec.profiles import PROFILES, get_profile
+from spec.worlds import builtin_world
+
+SMT_WORLDS = Path(__file__).parents[1] / "smt" / "worlds"
+needs_spin = pytest.mark.skipif(shutil.which("spin") is None or shutil.which("gcc") is None,
+                                reason="spin (Debian package spin) or gcc not installed")
+
+
+def _pan(d: Path, world: str, profile: str, *flags: str) -> str:
+    pml = d / "m.pml"
+    assert main(["export", "promela", "--world", world, "--profile", profile, "-o", str(pml)]) == 0
+    subprocess.run(["spin", "-a", "m.pml"], cwd=d, check=True, capture_output=True)
+    subprocess.run(["gcc", "-O1", "-DSAFETY", "-DMEMLIM=4000", "-o", "pan", "pan.c"], cwd=d,
+                   check=True, capture_output=True)
+    return subprocess.run(["./pan", "-E", "-m10000000", "-w22", *flags], cwd=d,
+                          capture_output=True, text=True, timeout=600).stdout
+
+
+def _counts(out: str) -> tuple[int, int]:
+    stored = re.search(r"(\d+) states, stored", out)
+    tr = re.search(r"(\d+) transitions \(= stored\+matched\)", out)
+    assert stored and tr, out
+    return int(stored.group(1)), int(tr.group(1))
+
+
+@needs_spin
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_spin_counts_equal_the_explorers_on_every_profile(tmp_path: Path, profile: str) -> None:
+    world = SMT_WORLDS / "tiny.toml"
+    out = _pan(tmp_path, str(world), profile, "-A")  # -A: count the states, leave the asserts out
+    r = explore(SpecModel(load_world(world), get_profile(profile)), engine="compiled")
+    assert r.complete and "errors: 0" in out
+    assert _counts(out) == (r.states, r.transitions + 1)  # SPIN counts the initial state's arrival
+
+
+@needs_spin
+def test_spin_on_the_default_world(tmp_path: Path) -> None:
+    """The default world under v3.4: 207,115 states, as memhp; without -A, SPIN stops at a
+    violated assert, one of the history findings memhp reports there."""
+    out = _pan(tmp_path, "default", "v3.4", "-A")
+    assert _counts(out) == (207_115, 511_598)
+    out = _pan(tmp_path, "default", "v3.4")
+    m = re.search(r"assertion violated .*", out)
+    assert m and "errors: 1" in out, out
+    pml = (tmp_path / "m.pml").read_text().splitlines()
+    asserted = {inv for line in pml for inv in re.findall(r"/\* (\w+) \*/\)?", line)}
+    r = explore(SpecModel(builtin_world("default")), engine="compiled")
+    history = {inv for inv, _ in r.hits} & asserted
+    assert history >= {"notifier_protocol", "status_change_nid", "alloc_cancel_offline"}
+
+
+def test_export_refuses_what_it_cannot_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "x.pml"
+    assert main(["export", "promela", "--world", "default", "--invariant", "node_state",
+                 "-o", str(target)]) == 2
+    assert "--invariant" in capsys.readouterr().err and not target.exists()
+    assert main(["export", "promela", "--world", "spin-bench:B=2,N=1,K=1,W=1", "--profile", "v3.4"]) == 2
+    assert "no kernel profile" in capsys.readouterr().err
+    assert main(["export", "promela", "--world", "default", "--profile", "v9.9"]) == 2
+    assert "v9.9" in capsys.readouterr().err
+    assert main(["export", "promela", "--world", "default", "-o", str(target)]) == 0
+    text = target.read_text()
+    assert "active proctype memhp()" in text and text.count(":: d_step") > 100
+    assert "hidden byte f_t0_count" in text
