@@ -39,10 +39,11 @@ def world_of(args: Any) -> World:
 
 def budget_args(p: Any) -> None:
     """The budgets of an explicit search (checker.engines.size)."""
-    from checker.engines.size import DEFAULT_MAX_STATES
+    from checker.engines.size import DEFAULT_MAX_STATES, DEFAULT_MAX_STATES_COMPILED
 
     p.add_argument("--max-states", type=int, default=None, metavar="N",
-                   help=f"stop the search after storing N states (default {DEFAULT_MAX_STATES:,})")
+                   help=f"stop the search after storing N states (default "
+                        f"{DEFAULT_MAX_STATES_COMPILED:,} compiled, {DEFAULT_MAX_STATES:,} interpreted)")
     p.add_argument("--max-memory", type=int, default=None, metavar="MIB",
                    help="stop the search when this process holds more than MIB MiB "
                         "(default three quarters of the memory available at the start)")
@@ -66,11 +67,12 @@ def engine_note(res: Any) -> str:
             f"in {res.compile_seconds:.1f} s (docs/design.md section 1)")
 
 
-def budgets(args: Any) -> tuple[int, int]:
-    """(max_states, max_memory in MiB) from ``args``, defaults filled in."""
-    from checker.engines.size import DEFAULT_MAX_STATES, default_max_memory_mib
+def budgets(args: Any, compiled: bool) -> tuple[int, int]:
+    """(max_states, max_memory in MiB) from ``args``, defaults filled in (the state budget's
+    default depends on whether the search runs ``compiled``)."""
+    from checker.engines.size import default_max_memory_mib, default_max_states
 
-    states = args.max_states if args.max_states is not None else DEFAULT_MAX_STATES
+    states = args.max_states if args.max_states is not None else default_max_states(compiled)
     mib = args.max_memory if args.max_memory is not None else default_max_memory_mib()
     if states < 1 or mib < 1:
         raise UsageError("--max-states and --max-memory: expected a positive number")

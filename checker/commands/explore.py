@@ -58,7 +58,7 @@ def run(args: Any) -> int:
         source = args.world
     if args.blocks:
         w = size.cut(w, size.parse_blocks(args.blocks), "--blocks")
-    max_states, mib = budgets(args)
+    max_states, mib = budgets(args, compiled=not args.impl and args.engine != "interpreted")
     sized(w, source, max_states, args.max_depth)
     if not args.impl:
         model: Model = SpecModel(w)

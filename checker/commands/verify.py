@@ -69,9 +69,10 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
                     if f["profile"] == w.profile and f["world"] == w.name}
         stateful = _Background(w, budget, frozenset(expected), seed)
     if "explore" in engines:
-        from checker.engines.size import DEFAULT_MAX_STATES, default_max_memory_mib
+        from checker.engines.size import default_max_memory_mib, default_max_states
 
-        max_states, mib = budget_limits or (DEFAULT_MAX_STATES, default_max_memory_mib())
+        max_states, mib = budget_limits or (default_max_states(engine != "interpreted"),
+                                            default_max_memory_mib())
         t0 = time.monotonic()
         try:
             res = explore(model, max_depth=max_depth, progress=progress, max_states=max_states,
@@ -230,7 +231,7 @@ def run(args: Any) -> int:
         print("spin-bench:B=..,N=..,K=..,W=..  (the SPIN peer benchmark: memhp explore, memhp export promela)")
         return EXIT_OK
     w = world_of(args)
-    limits = budgets(args)
+    limits = budgets(args, compiled=args.engine != "interpreted")
     sized(w, args.world, limits[0], args.max_depth)
     from checker.engines import refusal
     from spec.profiles import get_profile

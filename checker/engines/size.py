@@ -32,8 +32,16 @@ from spec.errors import MemhpError
 #: the most blocks and callbacks an explicit engine takes (a 192-block machine fits)
 MAX_BLOCKS = 256
 MAX_CALLBACKS = 64
-#: the default state budget of an explicit search (about 1.7 KiB a stored state)
+#: the default state budget of an interpreted search (about 1.7 KiB a stored state)
 DEFAULT_MAX_STATES = 5_000_000
+#: the default state budget of the compiled search (checker.engines.compiled: about 150 bytes
+#: a stored state, so the memory budget, not this, is what usually stops it)
+DEFAULT_MAX_STATES_COMPILED = 50_000_000
+
+
+def default_max_states(compiled: bool) -> int:
+    """The state budget of a search the user gave none for."""
+    return DEFAULT_MAX_STATES_COMPILED if compiled else DEFAULT_MAX_STATES
 #: the default memory budget: this share of the memory available when the run starts
 MEMORY_SHARE = 0.75
 #: the memory budget where the system does not say what is available

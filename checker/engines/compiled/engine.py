@@ -70,10 +70,10 @@ class Compiled:
     def __init__(self, model: SpecModel, deadline: float | None = None) -> None:
         self.model = model
         t0 = time.monotonic()
-        self.sy = NotedSystem(model.world, model.profile, model.steps_class, deadline)
+        sy = NotedSystem(model.world, model.profile, model.steps_class, deadline)
         s0 = model.initial()[0]
-        self.P = Packing(self.sy.L, s0.machine)
-        self.source = generate(self.sy, self.P)
+        self.P = Packing(sy.L, s0.machine)
+        self.source = generate(sy, self.P)
         digest = hashlib.sha256(self.source.encode()).hexdigest()[:12]
         ns: dict[str, Any] = {"_escape": _escape}
         exec(compile(self.source, f"<memhp-compiled {model.world.name} {model.profile.name} {digest}>",
@@ -82,8 +82,9 @@ class Compiled:
         self.causes: tuple[Callable[[int], str], ...] = ns["CAUSES"]
         self.cause_of: list[tuple[int, str]] = ns["CAUSE_OF"]
         self.twin_names: list[str] = ns["TWINS"]
-        self.actions: list[Action] = [p.action for p in self.sy.paths]
-        self.initial = self.P.pack(self.sy.initial_values())
+        self.actions: list[Action] = [p.action for p in sy.paths]
+        self.initial = self.P.pack(sy.initial_values())
+        # the Z3 terms of the system are not kept: the search needs only the code
         if self.P.decode_state(self.initial) != model.initial()[0]:
             raise Disagreement("the compiled initial state is not the spec's")
         self.seconds = time.monotonic() - t0

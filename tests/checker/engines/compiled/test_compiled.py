@@ -31,7 +31,7 @@ def test_packing_round_trip(default: tuple[SpecModel, Compiled]) -> None:
     """Every state to depth 8 decodes to a State that packs (via the layout) to the same int,
     and the initial state decodes to the spec's initial state."""
     m, c = default
-    P, L = c.P, c.sy.L
+    P, L = c.P, c.P.L
     assert P.decode_state(c.initial) == initial_state(m.world, m.profile)
     seen, frontier = {c.initial}, [c.initial]
     for _ in range(8):
@@ -80,4 +80,6 @@ def test_cli_engines(capsys: pytest.CaptureFixture[str]) -> None:
         got[engine] = (out["counts"], sorted((f["invariant"], f["cause"]) for f in out["findings"]))
         note = [n for n in out["notes"] if n.startswith("explored ")]
         assert note and note[0].startswith(f"explored {engine}")
+        budget = {"compiled": "50,000,000 states", "interpreted": "5,000,000 states"}[engine]
+        assert any(n.startswith(f"explore budget: {budget}") for n in out["notes"])
     assert got["compiled"] == got["interpreted"]
