@@ -288,17 +288,22 @@ def explore_packed(model: PackedModel, max_depth: int | None = None, stop_on: se
     return res
 
 
+def key_chain(parent: dict[int, int], key: int) -> list[int]:
+    """The keys of a breadth-first parent map (-1 above the start) from the start to ``key``."""
+    out = []
+    while key != -1:
+        out.append(key)
+        key = parent[key]
+    out.reverse()
+    return out
+
+
 def _packed_trace(model: PackedModel, parent: dict[int, int], canon: Callable[[int], int] | None,
                   key: int, inv: str, cause: str) -> Any:
     """The BFS path of representatives to ``key``, followed on concrete states (each step takes
     the first transition whose target has the next representative as canonical form), then the
     first transition that violates ``inv`` with ``cause``."""
-    reps = []
-    k = key
-    while k != -1:
-        reps.append(k)
-        k = parent[k]
-    reps.reverse()
+    reps = key_chain(parent, key)
     x = next(s for s in model.initial_keys() if (canon(s) if canon else s) == reps[0])
     steps: list[tuple[str, int]] = []
     for c in reps[1:]:

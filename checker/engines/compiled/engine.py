@@ -28,7 +28,7 @@ from typing import Any, Callable
 from checker.engines.compiled.codegen import CompileError, generate
 from checker.engines.compiled.notes import NotedSystem
 from checker.engines.compiled.pack import Packing
-from checker.engines.explore import ExploreResult, Hit
+from checker.engines.explore import ExploreResult, Hit, key_chain
 from checker.engines.reach import RSS_EVERY, rss_bytes
 from checker.engines.smt.symbolic import SymbolicError, Timeout
 from checker.formats.traces import Trace, TraceStep, annotate
@@ -123,6 +123,7 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
         res.twins.setdefault(tw, 0)
     twin_seen = set(res.twins)
     checks: dict[int, tuple[tuple[Violation, ...], frozenset[str]]] = {}
+    clean: tuple[tuple[Violation, ...], frozenset[str]] = ((), frozenset())
 
     def state_checks(s2: int) -> tuple[tuple[Violation, ...], frozenset[str]]:
         st = P.decode_state(s2)
@@ -132,7 +133,7 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
         monitor._always(st.machine, busy, v, tw)
         if st.quiescent:
             monitor._quiescent(st.machine, model.view(st), v, tw)
-        out = (tuple(v), frozenset(tw))
+        out = (tuple(v), frozenset(tw)) if v or tw else clean  # one object for every clean state
         checks[s2 & check_mask] = out
         return out
 
@@ -242,12 +243,7 @@ def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | No
     P = c.P
     actions: list[Action] = []
     if pkey is not None:
-        keys = []
-        k = pkey
-        while k != -1:
-            keys.append(k)
-            k = parent[k]
-        keys.reverse()
+        keys = key_chain(parent, pkey)
         s = c.initial
         out: list[int] = []
         lab: list[int] = []
