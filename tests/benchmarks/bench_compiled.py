@@ -117,7 +117,7 @@ def _spin(world: str, profile: str) -> dict[str, float]:
                        check=True, capture_output=True)
         build = time.monotonic() - t0
         t0 = time.monotonic()
-        out = subprocess.run(["./pan", "-E", "-A", "-m100000000", "-w26"], cwd=d,
+        out = subprocess.run(["./pan", "-E", "-A", "-m5000000", "-w26"], cwd=d,
                              capture_output=True, text=True).stdout
         pan = time.monotonic() - t0
     m = re.search(r"(\d+) states, stored", out)

@@ -236,6 +236,23 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
     return res
 
 
+def judge(model: SpecModel, actions: list[Action]) -> tuple[list[TraceStep], list[Violation]]:
+    """``actions`` run through the interpreted spec from its initial state, judged by its
+    Monitor: the steps with their observations and the violations the last step (or the
+    initial state) shows. An action the spec does not take raises its ActionError."""
+    monitor = Monitor(model.world, model.profile, model.threads, True)
+    state = model.initial()[0]
+    ms, vs, _ = monitor.initial(model.machine(state), model.view(state))
+    steps: list[TraceStep] = []
+    for a in actions:
+        pre = model.machine(state)
+        state, obs = model.step(state, a)
+        steps.append(TraceStep(a, obs))
+        ms, vs, _ = monitor.step(ms, pre, a, obs, model.machine(state), model.quiescent(state),
+                                 lambda st=state: model.view(st))
+    return steps, list(vs)
+
+
 def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | None, p: int,
            v: Violation) -> tuple[Trace, Violation]:
     """The shortest trace to the finding: the keys from the start to ``pkey`` followed on full
@@ -255,16 +272,7 @@ def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | No
             actions.append(c.actions[lab[i]])
             s = out[i]
         actions.append(c.actions[p])
-    monitor = Monitor(model.world, model.profile, model.threads, True)
-    state = model.initial()[0]
-    ms, vs, _ = monitor.initial(model.machine(state), model.view(state))
-    steps: list[TraceStep] = []
-    for a in actions:
-        pre = model.machine(state)
-        state, obs = model.step(state, a)
-        steps.append(TraceStep(a, obs))
-        ms, vs, _ = monitor.step(ms, pre, a, obs, model.machine(state), model.quiescent(state),
-                                 lambda st=state: model.view(st))
+    steps, vs = judge(model, actions)
     same = [x for x in vs if (x.invariant, x.cause) == (v.invariant, v.cause)]
     if not same:
         raise Disagreement(f"the compiled spec reports {v.invariant} ({v.cause}) after "
@@ -274,4 +282,4 @@ def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | No
     return annotate(t, model), hit
 
 
-__all__ = ["Compiled", "Disagreement", "DomainEscape", "compilable", "explore_compiled"]
+__all__ = ["Compiled", "Disagreement", "DomainEscape", "judge", "compilable", "explore_compiled"]

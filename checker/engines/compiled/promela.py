@@ -25,6 +25,9 @@ from checker.engines.compiled.codegen import Render
 from checker.engines.compiled.notes import NotedSystem
 from checker.engines.compiled.pack import Packing
 from checker.model import SpecModel
+from checker.formats.traces import Trace
+from spec.actions import Action
+from spec.errors import ActionError, MemhpError
 
 _HEADER = """\
 /* World {world}, profile {profile}: the memory-hotplug spec as Promela, written by
@@ -94,10 +97,89 @@ def render(model: SpecModel, file: str = "model.pml") -> str:
             else:
                 const.append(f"{promela_name(n)} = {int(v)}")
         body += comp + const
-        label = re.sub(r"[^ -~]|\*/", "?", path.action.label())
-        out.append(f"  :: d_step {{ {'; '.join(body)} }} /* {p}: {label} */")
+        out.append(f"  :: d_step {{ {'; '.join(body)} }} /* {p}: {_label(path.action)} */")
     out += ["  od", "}", ""]
     return "\n".join(out)
 
 
-__all__ = ["PromelaRender", "promela_name", "render"]
+class TrailError(MemhpError):
+    """A SPIN trail that does not fit the Promela model of this world and profile;
+    ``in_model``: the Promela model is what is wrong, not the trail."""
+
+    def __init__(self, message: str, in_model: bool = False) -> None:
+        super().__init__(message)
+        self.in_model = in_model
+
+
+_STEP = re.compile(r"^\s*(\d+):\s+proc\s+\d+ \(memhp:\d+\) \S+:(\d+) ")
+_PATH = re.compile(r"^  :: d_step \{.*\} /\* (\d+): (.*) \*/$")
+
+
+def trail_actions(model: SpecModel, pml: str, spin_out: str) -> list[Action]:
+    """The actions of a SPIN counterexample: ``spin_out`` is what ``spin -t -p`` printed for
+    the trail of ``pml`` (a model :func:`render` wrote for ``model``'s world and profile). Each
+    step of the trail is one ``d_step``, one path, on a line of its own; the paths are generated
+    again and each line's label must be its path's, so a trail of another model is refused."""
+    sy, paths = _trail(model, pml, spin_out)
+    return [sy.paths[p].action for p in paths]
+
+
+def _trail(model: SpecModel, pml: str, spin_out: str) -> tuple[NotedSystem, list[int]]:
+    sy = NotedSystem(model.world, model.profile, model.steps_class)
+    by_line: dict[int, int] = {}
+    for n, line in enumerate(pml.splitlines(), start=1):
+        m = _PATH.match(line)
+        if m:
+            p = int(m.group(1))
+            if p >= len(sy.paths) or m.group(2) != _label(sy.paths[p].action):
+                raise TrailError(f"line {n} is not path {p} of world {model.world.name} under "
+                                 f"{model.profile.name}: export the model again", True)
+            by_line[n] = p
+    if not by_line:
+        raise TrailError("no path of memhp's in it: give the file memhp export promela wrote", True)
+    out: list[int] = []
+    last = 0
+    for line in spin_out.splitlines():
+        m = _STEP.match(line)
+        if m is None or int(m.group(1)) == last:
+            continue
+        last = int(m.group(1))
+        p = by_line.get(int(m.group(2)))
+        if p is None:
+            raise TrailError(f"step {last} of the trail is at line {m.group(2)}, which holds no path")
+        out.append(p)
+    if not out:
+        raise TrailError("no step of a SPIN trail in it: give what spin -t -p printed")
+    return sy, out
+
+
+def spin_trace(model: SpecModel, pml: str, spin_out: str) -> Trace:
+    """The SPIN counterexample as a memhp trace: its actions (:func:`trail_actions`) replayed
+    through the interpreted spec and judged by the spec's Monitor. The trace is named by the
+    Monitor's violation, at the last step, of an invariant that step's ``d_step`` asserts; a
+    trail that ends on none is a TrailError (the assert and the Monitor disagree)."""
+    from checker.engines.compiled.engine import judge
+    from checker.formats.traces import annotate
+
+    sy, paths = _trail(model, pml, spin_out)
+    actions = [sy.paths[p].action for p in paths]
+    asserted = {inv for inv, *_ in sy.judged[paths[-1]].violations}
+    try:
+        steps, vs = judge(model, actions)
+    except ActionError as e:
+        raise TrailError(f"the trail takes a step the spec does not: {e}") from None
+    found = [v for v in vs if v.invariant in asserted]
+    if not found:
+        raise TrailError(f"the trail's {len(actions)} steps end on no violation of what the last "
+                         f"step asserts ({', '.join(sorted(asserted)) or 'nothing'}) that the "
+                         "spec's Monitor reports")
+    v = found[0]
+    t = Trace(model.profile.name, model.world, steps, v.invariant, v.cause, v.message)
+    return annotate(t, model)
+
+
+def _label(a: Action) -> str:
+    return re.sub(r"[^ -~]|\*/", "?", a.label())
+
+
+__all__ = ["PromelaRender", "TrailError", "promela_name", "render", "spin_trace", "trail_actions"]

@@ -7,6 +7,7 @@ promela); these tests run SPIN on it (Debian packages spin and gcc, which .ci/ru
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from checker.cli import main
+from checker.engines.compiled.promela import TrailError, spin_trace
 from checker.engines.explore import explore
+from checker.formats.traces import replay
 from checker.model import SpecModel
 from spec.config import load_world
 from spec.profiles import PROFILES, get_profile
@@ -54,7 +57,7 @@ def test_spin_counts_equal_the_explorers_on_every_profile(tmp_path: Path, profil
 
 
 @needs_spin
-def test_spin_on_the_default_world(tmp_path: Path) -> None:
+def test_spin_on_the_default_world(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The default world under v3.4: 207,115 states, as memhp; without -A, SPIN stops at a
     violated assert, one of the history findings memhp reports there."""
     out = _pan(tmp_path, "default", "v3.4", "-A")
@@ -62,11 +65,32 @@ def test_spin_on_the_default_world(tmp_path: Path) -> None:
     out = _pan(tmp_path, "default", "v3.4")
     m = re.search(r"assertion violated .*", out)
     assert m and "errors: 1" in out, out
-    pml = (tmp_path / "m.pml").read_text().splitlines()
-    asserted = {inv for line in pml for inv in re.findall(r"/\* (\w+) \*/\)?", line)}
-    r = explore(SpecModel(builtin_world("default")), engine="compiled")
-    history = {inv for inv, _ in r.hits} & asserted
-    assert history >= {"notifier_protocol", "status_change_nid", "alloc_cancel_offline"}
+    # the trail, replayed as a memhp trace: the spec's Monitor reports a finding memhp's
+    # explorer reports too, whose invariant the Promela model asserts
+    pml = (tmp_path / "m.pml").read_text()
+    shown = subprocess.run(["spin", "-t", "-p", "m.pml"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=120).stdout
+    model = SpecModel(builtin_world("default"))
+    t = spin_trace(model, pml, shown)
+    asserted = set(re.findall(r"/\* (\w+) \*/", pml))
+    r = explore(model, engine="compiled")
+    assert t.invariant in asserted and (t.invariant, t.cause) in r.hits
+    assert len(t) >= len(r.traces[(t.invariant, t.cause)])  # SPIN's is no shorter than BFS's
+    assert replay(t, model).ok
+    with pytest.raises(TrailError, match="is not path"):  # a trail of another model
+        spin_trace(SpecModel(builtin_world("default"), get_profile("v6.1")), pml, shown)
+    # the same on the command line: memhp trace reads the trail as a trace
+    (tmp_path / "shown.txt").write_text(shown)
+    argv = ["trace", str(tmp_path / "shown.txt"), "--spin-model", str(tmp_path / "m.pml"),
+            "--world", "default"]
+    capsys.readouterr()
+    assert main([*argv, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["violation"]["invariant"] == t.invariant
+    assert main([*argv, "--profile", "v6.1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("memhp: error: ") and "m.pml" in err and "\n" not in err
+    assert main(["trace", str(tmp_path / "m.pml"), *argv[2:]]) == 2
+    assert "no step of a SPIN trail" in capsys.readouterr().err
 
 
 def test_export_refuses_what_it_cannot_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
