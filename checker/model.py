@@ -57,9 +57,12 @@ class SpecModel:
 
     packed = False
 
-    def __init__(self, world: World, profile: Profile | None = None, steps: Any = None) -> None:
+    def __init__(self, world: World, profile: Profile | None = None, steps: Any = None,
+                 reduce: bool = True) -> None:
         """``steps``: the definition of the steps (default spec.steps.Steps; a spec mutant is
-        a subclass of it)."""
+        a subclass of it). ``reduce``: merge states that differ only in the byte counts of
+        writes in flight (:meth:`key`); False keys every state by all of it (``--no-reduce``,
+        the model SPIN stores)."""
         from spec.model import Spec
         from spec.profiles import get_profile
         from spec.steps import Steps
@@ -72,6 +75,7 @@ class SpecModel:
         self.threads = self.spec.threads
         self.name = f"spec:{self.profile.name}"
         self.view_from_machine = True
+        self.reduce = reduce
 
     def initial(self) -> list[Any]:
         return [self.spec.initial()]
@@ -105,7 +109,11 @@ class SpecModel:
 
     def key(self, state: Any) -> Hashable:
         """States that differ only in the byte counts that writes in flight will return are
-        explored once: the count shows only in the final ``ret``, and no invariant reads it."""
+        explored once: the count shows only in the final ``ret``, and no invariant reads it.
+        Which count the merged state keeps is the first one the search reaches, so the number
+        of states depends on the search order (breadth first here, depth first in SPIN)."""
+        if not self.reduce:
+            return state  # type: ignore[no-any-return]
         threads = state.threads
         for op in threads:
             if op is not None and op.count:

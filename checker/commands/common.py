@@ -57,6 +57,13 @@ def engine_arg(p: Any) -> None:
                         "interpreted: the step definitions run as they are written")
 
 
+def reduce_arg(p: Any) -> None:
+    """``--no-reduce``: the explorer's reductions off (SpecModel's ``reduce``, symmetry)."""
+    p.add_argument("--no-reduce", action="store_true",
+                   help="turn every reduction off: key states by every field, the byte counts of "
+                        "writes in flight included (the model SPIN stores), and no symmetry")
+
+
 def engine_note(res: Any) -> str:
     """What ran the exploration, for the summary's notes."""
     if getattr(res, "fallback", None):

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from checker.commands.common import (UsageError, budget_args, budget_note, budgets, engine_arg,
-                                     engine_note, findings_of, print_summary, sized, world_of)
+                                     engine_note, findings_of, print_summary, reduce_arg, sized,
+                                     world_of)
 from checker.model import Model
 from checker.commands.progress import finish, for_command
 from checker.formats.results import EXIT_OK, EXIT_VIOLATION, RunResult
@@ -30,6 +31,7 @@ def register(sub: Any, common: Any) -> None:
                         "others are left out of the machine)")
     budget_args(e)
     engine_arg(e)
+    reduce_arg(e)
     e.add_argument("--no-symmetry", action="store_true",
                    help="explore every state, not one per symmetry orbit (spin-bench worlds)")
     e.set_defaults(func=run)
@@ -58,10 +60,13 @@ def run(args: Any) -> int:
         source = args.world
     if args.blocks:
         w = size.cut(w, size.parse_blocks(args.blocks), "--blocks")
+    if args.no_reduce and args.impl:
+        raise UsageError("--no-reduce: a kernel mirror is explored by its abstraction to the "
+                         "spec's state, which has no reduction to turn off; drop --no-reduce")
     max_states, mib = budgets(args, compiled=not args.impl and args.engine != "interpreted")
     sized(w, source, max_states, args.max_depth)
     if not args.impl:
-        model: Model = SpecModel(w)
+        model: Model = SpecModel(w, reduce=not args.no_reduce)
     else:
         model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
     if args.graph:

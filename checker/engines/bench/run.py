@@ -32,7 +32,7 @@ def run_explore(args: Any, progress: Any = None) -> int:
                                   f"(it is the SPIN benchmark's abstraction)")
     model = BenchModel(w)
     res = explore(model, max_depth=args.max_depth, progress=progress,
-                  symmetry=not getattr(args, "no_symmetry", False))
+                  symmetry=not (getattr(args, "no_symmetry", False) or getattr(args, "no_reduce", False)))
     finish(progress)
     invs = verdicts(model, res, args.max_depth)
     code = EXIT_VIOLATION if res.traces else EXIT_OK
@@ -56,7 +56,7 @@ def run_explore(args: Any, progress: Any = None) -> int:
         print(f"symmetry: {res.orbits:,} orbits, {res.orbit_transitions:,} transitions from them "
               f"(group of order {res.group_order}); the counts above are the sums over the orbits")
     else:
-        print("symmetry: off" + ("" if getattr(args, "no_symmetry", False) else
+        print("symmetry: off" + ("" if getattr(args, "no_symmetry", False) or getattr(args, "no_reduce", False) else
                                  " (this world has no interchangeable writers or blocks)"))
     for inv in invs:
         extra = f" [{inv.cause}] {len(inv.trace)} steps" if inv.trace is not None else ""

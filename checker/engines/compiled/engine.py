@@ -110,7 +110,9 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
     res.compile_seconds = c.seconds
     t0 = time.monotonic()
     P, expand, causes, cause_of, twin_names = c.P, c.expand, c.causes, c.cause_of, c.twin_names
-    key_mask, check_mask, kind_mask = P.key_mask, P.check_mask, P.kind_mask
+    # the key: every field but the write byte counts (SpecModel.key), or all of them
+    key_mask = P.key_mask if model.reduce else P.full
+    check_mask = P.check_mask
     monitor = Monitor(model.world, model.profile, model.threads, True)
     s0 = c.initial
     st0 = P.decode_state(s0)
@@ -230,7 +232,7 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
         res.complete, res.cut, res.checked = False, cut, level
     res.seconds = time.monotonic() - t0
     for key, (v, pkey, p, d) in hits.items():
-        res.traces[key], hit = _trace(c, model, parent, pkey, p, v)
+        res.traces[key], hit = _trace(c, model, parent, pkey, p, v, key_mask)
         res.hits[key] = Hit(hit, pkey, c.actions[p] if p >= 0 else None,
                             res.traces[key].steps[-1].obs if p >= 0 else None, d)
     return res
@@ -254,10 +256,9 @@ def judge(model: SpecModel, actions: list[Action]) -> tuple[list[TraceStep], lis
 
 
 def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | None, p: int,
-           v: Violation) -> tuple[Trace, Violation]:
+           v: Violation, key_mask: int) -> tuple[Trace, Violation]:
     """The shortest trace to the finding: the keys from the start to ``pkey`` followed on full
     states, then path ``p``; replayed through the spec and judged by its Monitor."""
-    P = c.P
     actions: list[Action] = []
     if pkey is not None:
         keys = key_chain(parent, pkey)
@@ -268,7 +269,7 @@ def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | No
             out.clear()
             lab.clear()
             c.expand(s, out, lab, [], [])
-            i = next(i for i, s2 in enumerate(out) if s2 & P.key_mask == k)
+            i = next(i for i, s2 in enumerate(out) if s2 & key_mask == k)
             actions.append(c.actions[lab[i]])
             s = out[i]
         actions.append(c.actions[p])

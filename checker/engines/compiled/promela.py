@@ -5,10 +5,14 @@ field of the packing (:mod:`.pack`) is a global variable of the smallest Promela
 its domain, initialised to the world's initial state; one process runs a ``do`` loop with one
 ``d_step`` option per path of the relation (its whole guard, pinned control tuple included,
 then the updates, computed from the state before the step), so SPIN stores one state per state
-the compiled explorer stores. The byte counts of writes in flight are ``hidden``, as the
-explorer's key leaves them out (checker.model). Each history finding a path reports is an
-``assert`` on the state before the step, named after its invariant; so are none of the state
-invariants (the spec's Monitor judges those in memhp only), which the header says.
+the compiled explorer stores with ``--no-reduce`` (which keys states by every field, the byte
+counts of writes in flight included: merging states that differ only there keeps the count the
+search reaches first, so with the merge the number of states depends on the search order,
+breadth first in memhp, depth first in SPIN). Each history finding a path reports is an
+``assert`` on the state before the step, named after its invariant; the state invariants are
+not (the spec's Monitor judges those in memhp only), which the header says. A last option,
+never enabled, reads every field: ``spin -a`` hides the fields no statement reads (the notes,
+for one), and states that differ only there would merge.
 
 Leaves out: the state invariants and the twins (Python in the spec's Monitor); symmetry and
 partial-order reduction (SPIN's own partial-order reduction has nothing to act on in one
@@ -70,13 +74,12 @@ def render(model: SpecModel, file: str = "model.pml") -> str:
     sy = NotedSystem(model.world, model.profile, model.steps_class)
     P = Packing(sy.L, model.initial()[0].machine)
     init = P.unpack(P.pack(sy.initial_values()))
-    hidden = {f"t{t}.count" for t in range(len(sy.L.threads))}
     out = [_HEADER.format(world=model.world.name, profile=model.profile.name, file=file,
                           paths=len(sy.paths), fields=len(P.order))]
     for n in P.order:
         lo, hi = P.lo[n], P.lo[n] + (1 << P.width[n]) - 1
         kind = _type(lo, hi, n in sy.L.bools)
-        out.append(f"{'hidden ' if n in hidden else ''}{kind} {promela_name(n)} = {init[n]};")
+        out.append(f"{kind} {promela_name(n)} = {init[n]};")
     temps = sorted({n for p in sy.paths for n, v in p.upd.items() if isinstance(v, z3.ExprRef)},
                    key=P.index.__getitem__)
     for n in temps:
@@ -98,6 +101,10 @@ def render(model: SpecModel, file: str = "model.pml") -> str:
                 const.append(f"{promela_name(n)} = {int(v)}")
         body += comp + const
         out.append(f"  :: d_step {{ {'; '.join(body)} }} /* {p}: {_label(path.action)} */")
+    # SPIN hides a variable no statement reads (spin -a's data-flow optimisation): states that
+    # differ only there would merge. This option, never enabled, reads every field.
+    reads = " + ".join(promela_name(n) for n in P.order)
+    out.append(f"  :: d_step {{ (false && ({reads}) != 0) }} /* reads every field; never enabled */")
     out += ["  od", "}", ""]
     return "\n".join(out)
 
