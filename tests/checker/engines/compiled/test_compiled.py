@@ -83,3 +83,20 @@ def test_cli_engines(capsys: pytest.CaptureFixture[str]) -> None:
         budget = {"compiled": "50,000,000 states", "interpreted": "5,000,000 states"}[engine]
         assert any(n.startswith(f"explore budget: {budget}") for n in out["notes"])
     assert got["compiled"] == got["interpreted"]
+
+
+def test_no_reduce_keys_every_field(capsys: pytest.CaptureFixture[str]) -> None:
+    """--no-reduce: both engines key states by every field, and find more states than with the
+    merge of write byte counts, the same findings."""
+    counts = {}
+    for flags in (["--no-reduce", "--engine", "compiled"], ["--no-reduce", "--engine", "interpreted"],
+                  []):
+        assert main(["explore", "--max-depth", "12", "--json", *flags]) == 1
+        out = json.loads(capsys.readouterr().out)
+        counts[" ".join(flags)] = (out["counts"]["states"],
+                                   sorted((f["invariant"], f["cause"]) for f in out["findings"]))
+    full, full_i, merged = counts.values()
+    assert full == full_i
+    assert full[0] > merged[0] and full[1] == merged[1]
+    assert main(["explore", "--impl", "mirror", "--no-reduce", "--max-depth", "2"]) == 2
+    assert "--no-reduce" in capsys.readouterr().err
