@@ -80,6 +80,7 @@ def test_cli_engines(capsys: pytest.CaptureFixture[str]) -> None:
         got[engine] = (out["counts"], sorted((f["invariant"], f["cause"]) for f in out["findings"]))
         note = [n for n in out["notes"] if n.startswith("explored ")]
         assert note and note[0].startswith(f"explored {engine}")
+        assert ("compile" in out["timings"]) == (engine == "compiled")
         budget = {"compiled": "50,000,000 states", "interpreted": "5,000,000 states"}[engine]
         assert any(n.startswith(f"explore budget: {budget}") for n in out["notes"])
     assert got["compiled"] == got["interpreted"]
