@@ -46,6 +46,11 @@ def _print(text: str) -> None:
 def run(args: Any) -> int:
     from checker.formats import load, render
 
+    if not args.spin_model and (args.world or args.profile):
+        from checker.commands.common import UsageError
+
+        raise UsageError("--world, --profile: only with --spin-model (a memhp trace names its own "
+                         "world and profile)")
     trace = _from_spin(args) if args.spin_model else load(args.file)
     text = encodable(render(trace, args.format, args.file))
     if not args.output:

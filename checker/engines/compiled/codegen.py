@@ -193,6 +193,17 @@ def generate(sy: NotedSystem, P: Packing) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fits(P: Packing, v: z3.ExprRef, n: str) -> bool:
+    """``v`` is a copy of a field whose packed range lies within field ``n``'s."""
+    if not z3.is_const(v) or z3.is_bv_value(v) or not str(v).endswith("@x"):
+        return False
+    src = str(v)[:-2]
+    if src not in P.index:
+        return False
+    top = lambda f: P.lo[f] + (1 << P.width[f]) - 1  # noqa: E731
+    return P.lo[n] <= P.lo[src] and top(src) <= top(n)
+
+
 def _group(sy: NotedSystem, P: Packing, name: str, ps: list[int], causes: list[str],
            cause_index: list[tuple[int, str]], twins: list[str],
            memo: dict[int, tuple[str, frozenset[str]]]) -> list[str]:
@@ -210,9 +221,11 @@ def _group(sy: NotedSystem, P: Packing, name: str, ps: list[int], causes: list[s
         for n, v in path.upd.items():
             off, w, lo = P.off[n], P.width[n], P.lo[n]
             keep &= ~(((1 << w) - 1) << off)
+            if isinstance(v, z3.ExprRef) and z3.is_bv_value(v):
+                v = v.as_signed_long()  # a numeral: checked below, when the code is generated
             if isinstance(v, z3.ExprRef):
                 x = r(v)
-                if n in sy.L.ints and not z3.is_const(v):
+                if n in sy.L.ints and not _fits(P, v, n):
                     # a computed value must stay in its field's bits (a mutant's count can leave
                     # the domain the layout gives it): outside, the search stops (DomainEscape)
                     k = P.index[n]
@@ -240,8 +253,7 @@ def _group(sy: NotedSystem, P: Packing, name: str, ps: list[int], causes: list[s
             ret = " + ".join(repr(x) if i % 2 == 0 else f"str({_hole(hr, holes[int(x)])})"
                              for i, x in enumerate(pieces) if i % 2 or x) or "''"
             causes += [f"def _c{k}(s):"] + hr.prelude("    ") + [f"    return {ret}", ""]
-            cond = r(c)
-            body.append(f"{ind}if {cond}:" if cond != "True" else f"{ind}if True:")
+            body.append(f"{ind}if {r(c)}:")
             body.append(f"{ind}    bad.append((len(out) - 1, {k}))")
         for tname, c in sy.judged[p].twins:
             if tname not in twins:
