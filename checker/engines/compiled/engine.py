@@ -190,6 +190,9 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
                         res.twins[name] = d2
                 tw.clear()
             for i, s2 in enumerate(out):
+                k2 = s2 & key_mask
+                if k2 in parent:  # judged when first reached: its hits and twins are recorded
+                    continue
                 ck = checks.get(s2 & check_mask)
                 if ck is None:
                     ck = state_checks(s2)
@@ -204,11 +207,9 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
                         if name not in twin_seen:
                             twin_seen.add(name)
                             res.twins[name] = d2
-                k2 = s2 & key_mask
-                if k2 not in parent:
-                    parent[k2] = sk
-                    nxt.append(k2 if k2 == s2 else s2)  # one object where the key is the state
-                    nkeys.append(k2)
+                parent[k2] = sk
+                nxt.append(k2 if k2 == s2 else s2)  # one object where the key is the state
+                nkeys.append(k2)
             if stop:
                 cut = "stop"
                 break
