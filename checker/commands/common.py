@@ -66,7 +66,7 @@ def reduce_arg(p: Any) -> None:
 
 def engine_note(res: Any) -> str:
     """What ran the exploration, for the summary's notes."""
-    if getattr(res, "fallback", None):
+    if res.fallback:
         return f"explored interpreted: {res.fallback}"
     if res.compile_seconds is None:
         return "explored interpreted (the model's own successor function)"

@@ -92,12 +92,10 @@ def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: s
         return explore_packed(model, max_depth, stop_on, progress, max_states, symmetry)  # type: ignore[arg-type]
     if engine not in ENGINES:
         raise ValueError(f"unknown explore engine {engine!r}")
-    why: str | None = None
+    fallback: str | None = None  # why "auto" ran the spec interpreted after all
     if engine != "interpreted":
         from checker.engines.compiled.codegen import CompileError
         from checker.engines.compiled.engine import DomainEscape, compilable, explore_compiled
-
-        from spec.errors import MemhpError
 
         why = compilable(model)
         if why is None:
@@ -107,16 +105,15 @@ def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: s
             except (CompileError, DomainEscape) as e:
                 if engine == "compiled":
                     raise
-                why = str(e)
+                fallback = str(e)
         elif engine == "compiled":
+            from spec.errors import MemhpError
+
             raise MemhpError(f"the compiled explorer does not run {model.name}: {why}")
-        else:
-            why = None  # not the spec: interpreted, as asked
     search = _Explore(model, stop_on)
     r = reach(search, max_depth=max_depth, max_states=max_states, progress=progress, max_rss=max_rss)
     res = search.res
-    if engine == "auto":
-        res.fallback = why
+    res.fallback = fallback
     res.states, res.transitions, res.depth = r.states, r.transitions, r.depth
     res.complete, res.seconds, res.checked, res.cut = r.complete, r.seconds, r.checked, r.cut
     for k, hit in res.hits.items():

@@ -37,15 +37,15 @@ DEFAULT_MAX_STATES = 5_000_000
 #: the default state budget of the compiled search (checker.engines.compiled: about 150 bytes
 #: a stored state, so the memory budget, not this, is what usually stops it)
 DEFAULT_MAX_STATES_COMPILED = 50_000_000
+#: the default memory budget: this share of the memory available when the run starts
+MEMORY_SHARE = 0.75
+#: the memory budget where the system does not say what is available
+FALLBACK_MAX_MEMORY_MIB = 4096
 
 
 def default_max_states(compiled: bool) -> int:
     """The state budget of a search the user gave none for."""
     return DEFAULT_MAX_STATES_COMPILED if compiled else DEFAULT_MAX_STATES
-#: the default memory budget: this share of the memory available when the run starts
-MEMORY_SHARE = 0.75
-#: the memory budget where the system does not say what is available
-FALLBACK_MAX_MEMORY_MIB = 4096
 
 
 class SizeError(MemhpError):

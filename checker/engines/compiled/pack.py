@@ -6,8 +6,8 @@ Models: a search state of the explorer, (spec State, Monitor state), as the fiel
 read first (blocks, nodes, SLUB), then the locks, then per thread its control fields
 (:data:`spec.steps.ctx.CONTROL`, contiguous: one shift and mask selects the thread's group of
 paths) and its data fields, then the Monitor's records. :meth:`Packing.decode_state` and
-:meth:`Packing.decode_monitor` rebuild the spec's State and the Monitor state, so that state
-checks, traces and findings are the spec's own.
+:meth:`Packing.decode_machine` rebuild the spec's State, so that state checks, traces and
+findings are the spec's own.
 
 Leaves out: nothing of the state; the error injector's settings are constants of the world
 (no explored action changes them) and come from the initial machine.
@@ -19,8 +19,6 @@ from typing import Any
 
 from checker.engines.compiled.notes import NotedLayout
 from checker.engines.smt.encoding import FIELD, OP_FIELDS, PAGES
-from spec.history import IDLE_TRACK, NOTE_FIELDS, SETS, OpTrack
-from spec.invariants import MonitorState
 from spec.state import Block, Machine, Node, Op, State
 from spec.steps.ctx import CONTROL
 
@@ -67,11 +65,9 @@ class Packing:
             first = self.off[fs[0]]
             end = max(self.off[f] + self.width[f] for f in fs)
             self.control.append((first, (1 << (end - first)) - 1))
-        self.machine_mask = self.mask(machine)
-        self.kind_mask = self.mask([f"t{t}.kind" for t in range(len(L.threads))])
         #: what the state checks read: the machine and which blocks have an operation in flight
-        self.check_mask = self.machine_mask | self.kind_mask | \
-            self.mask([f"t{t}.block" for t in range(len(L.threads))])
+        self.check_mask = self.mask(machine + [f"t{t}.{f}" for t in range(len(L.threads))
+                                               for f in ("kind", "block")])
         #: the explorer's key leaves out the byte counts of writes in flight (checker.model)
         self.key_mask = self.full ^ self.mask([f"t{t}.count" for t in range(len(L.threads))])
 
@@ -137,28 +133,5 @@ class Packing:
                           f["ret"], f["count"], f["zone"], f["lock"], f["next"], bool(f["stale"])))
         return State(self.decode_machine(v), tuple(ops))
 
-    def decode_monitor(self, s: int) -> MonitorState:
-        v = self.unpack(s)
-        L = self.L
-        ops: list[OpTrack | None] = []
-        for t in range(len(L.threads)):
-            if not v[f"t{t}.kind"]:
-                ops.append(None)
-                continue
-            rec: dict[str, Any] = {"kind": L.value(f"t{t}.kind", v[f"t{t}.kind"]),
-                                   "block": v[f"t{t}.block"]}
-            for f in OpTrack._fields:
-                if f in rec:
-                    continue
-                if f in SETS:
-                    rec[f] = frozenset(cb for c, cb in enumerate(L.chain) if v[f"g{t}.{f}{c}"])
-                else:
-                    raw = v[f"g{t}.{f}"]
-                    rec[f] = L.value(f"g{t}.{f}", raw)
-                    if isinstance(getattr(IDLE_TRACK, f), bool):
-                        rec[f] = bool(rec[f])
-            ops.append(OpTrack(**rec))
-        return MonitorState(tuple(ops))
 
-
-__all__ = ["NOTE_FIELDS", "Packing"]
+__all__ = ["Packing"]
