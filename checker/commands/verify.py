@@ -247,6 +247,9 @@ def run(args: Any) -> int:
         why = refusal(e, w, get_profile(w.profile)) if named else None
         if why is not None:
             raise UsageError(f"--engines: {e} cannot run on world {w.name} under {w.profile}: {why}")
+    if args.engine != "auto" and "explore" not in engines:
+        raise UsageError(f"--engine {args.engine}: it says how explore runs, and --engines "
+                         f"{','.join(engines)} does not run explore")
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
                         for_command(args.json), limits, args.engine)

@@ -30,9 +30,12 @@ def run_explore(args: Any, progress: Any = None) -> int:
         if getattr(args, opt, None):
             raise BenchUsageError(f"--{opt}: {w.name} has no kernel profile or mirror "
                                   f"(it is the SPIN benchmark's abstraction)")
+    if getattr(args, "engine", "auto") != "auto":
+        raise BenchUsageError(f"--engine: {w.name} is explored as packed ints by its own search; "
+                              f"drop --engine")
     model = BenchModel(w)
-    res = explore(model, max_depth=args.max_depth, progress=progress,
-                  symmetry=not (getattr(args, "no_symmetry", False) or getattr(args, "no_reduce", False)))
+    no_symmetry = getattr(args, "no_symmetry", False) or getattr(args, "no_reduce", False)
+    res = explore(model, max_depth=args.max_depth, progress=progress, symmetry=not no_symmetry)
     finish(progress)
     invs = verdicts(model, res, args.max_depth)
     code = EXIT_VIOLATION if res.traces else EXIT_OK
@@ -56,7 +59,7 @@ def run_explore(args: Any, progress: Any = None) -> int:
         print(f"symmetry: {res.orbits:,} orbits, {res.orbit_transitions:,} transitions from them "
               f"(group of order {res.group_order}); the counts above are the sums over the orbits")
     else:
-        print("symmetry: off" + ("" if getattr(args, "no_symmetry", False) or getattr(args, "no_reduce", False) else
+        print("symmetry: off" + ("" if no_symmetry else
                                  " (this world has no interchangeable writers or blocks)"))
     for inv in invs:
         extra = f" [{inv.cause}] {len(inv.trace)} steps" if inv.trace is not None else ""

@@ -101,3 +101,20 @@ def test_no_reduce_keys_every_field(capsys: pytest.CaptureFixture[str]) -> None:
     assert full[0] > merged[0] and full[1] == merged[1]
     assert main(["explore", "--impl", "mirror", "--no-reduce", "--max-depth", "2"]) == 2
     assert "--no-reduce" in capsys.readouterr().err
+
+
+def test_flags_that_would_do_nothing_are_refused(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path) -> None:
+    """--engine where no spec is explored, --world/--profile on a plain trace: exit 2 and one
+    line, never silently ignored."""
+    trace = tmp_path / "t.json"
+    explore(SpecModel(builtin_world("default")), max_depth=3).traces.popitem()[1].save(trace)
+    for flag, argv in (("--engine", ["explore", "--world", "spin-bench:B=2,N=1,K=1,W=1",
+                                     "--engine", "interpreted"]),
+                       ("--engine", ["verify", "--engines", "hypothesis", "--engine", "compiled",
+                                     "--out", str(tmp_path / "r")]),
+                       ("--world", ["trace", str(trace), "--world", "default"])):
+        assert main(argv) == 2, argv
+        err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+        assert len(err) == 1 and err[0].startswith(f"memhp: error: {flag}"), (argv, err)
+    assert not (tmp_path / "r").exists()
