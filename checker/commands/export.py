@@ -77,11 +77,11 @@ def run(args: Any) -> int:
 
 
 def _spec_promela(args: Any) -> int:
+    from checker.engines import size
     from checker.engines.compiled.promela import render
+    from checker.formats.traces import visible
     from checker.model import SpecModel
     from spec.profiles import get_profile
-
-    from checker.engines import size
 
     w = world_of(args)
     size.check(w, args.world)
@@ -91,8 +91,8 @@ def _spec_promela(args: Any) -> int:
         return EXIT_OK
     out = Path(args.output)
     _write(out, render(model, out.name).encode(), "Promela model")
-    print(f"{out}: world {w.name}, profile {model.profile.name} as Promela; run: spin -a {out.name} "
-          f"&& gcc -O2 -DSAFETY -o pan pan.c && ./pan -E -m1000000")
+    print(visible(f"{out}: world {w.name}, profile {model.profile.name} as Promela; run: spin -a "
+                  f"{out.name} && gcc -O2 -DSAFETY -o pan pan.c && ./pan -E -m1000000"))
     return EXIT_OK
 
 

@@ -74,8 +74,8 @@ def render(model: SpecModel, file: str = "model.pml") -> str:
     sy = NotedSystem(model.world, model.profile, model.steps_class)
     P = Packing(sy.L, model.initial()[0].machine)
     init = P.unpack(P.pack(sy.initial_values()))
-    out = [_HEADER.format(world=model.world.name, profile=model.profile.name, file=file,
-                          paths=len(sy.paths), fields=len(P.order))]
+    out = [_HEADER.format(world=_comment(model.world.name), profile=_comment(model.profile.name),
+                          file=_comment(file), paths=len(sy.paths), fields=len(P.order))]
     for n in P.order:
         lo, hi = P.lo[n], P.lo[n] + (1 << P.width[n]) - 1
         kind = _type(lo, hi, n in sy.L.bools)
@@ -186,7 +186,12 @@ def spin_trace(model: SpecModel, pml: str, spin_out: str) -> Trace:
 
 
 def _label(a: Action) -> str:
-    return re.sub(r"[^ -~]|\*/", "?", a.label())
+    return _comment(a.label())
+
+
+def _comment(text: str) -> str:
+    """``text`` inside a Promela comment: printable ASCII, never closing the comment."""
+    return re.sub(r"[^ -~]|\*/", "?", text)
 
 
 __all__ = ["PromelaRender", "TrailError", "promela_name", "render", "spin_trace", "trail_actions"]

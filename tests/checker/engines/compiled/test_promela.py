@@ -114,3 +114,18 @@ def test_export_refuses_what_it_cannot_write(tmp_path: Path, capsys: pytest.Capt
     text = target.read_text()
     assert "active proctype memhp()" in text and text.count(":: d_step") > 100
     assert "byte f_t0_count = 0;" in text and "hidden int x_" in text  # scratch only is hidden
+
+
+def test_a_hostile_world_name_stays_inside_its_comment(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    src = (Path(__file__).parents[4] / "spec" / "worlds" / "default.toml").read_text()
+    evil = tmp_path / "evil.toml"
+    evil.write_text(src.replace('name = "default"', 'name = "x */ $(touch pwned) \\n y"', 1))
+    out = tmp_path / "m.pml"
+    assert main(["export", "promela", "--world", str(evil), "-o", str(out)]) == 0
+    text = out.read_text()
+    header = text[:text.index("*/") + 2]
+    assert "judged by memhp only" in header and "$(touch pwned)" in header
+    said = capsys.readouterr().out
+    assert said.count("\n") == 1 and "\\n" in said
+    assert not (tmp_path / "pwned").exists()
