@@ -23,7 +23,7 @@ def register(sub: Any, common: Any) -> None:
 def run(args: Any) -> int:
     from checker.formats import load
     from checker.model import MirrorModel, SpecModel, load_impl
-    from checker.formats.traces import replay, visible
+    from checker.formats.traces import finding_status, replay, visible
 
     trace = load(args.file)
     if (args.profile or trace.profile) not in PROFILES:
@@ -34,12 +34,19 @@ def run(args: Any) -> int:
     else:
         model = SpecModel(w)
     rr = replay(trace, model)
+    status = finding_status(trace, model)
     out = {"schema": "memhp-replay/1", "file": args.file, "model": model.name, "ok": rr.ok,
            "steps": rr.steps, "of": len(trace), "divergence": rr.divergence}
+    if status is not None:
+        out["finding"] = {"invariant": trace.invariant, "cause": trace.cause,
+                          "status": status[0], "text": status[1]}
     if args.json:
         print(json.dumps(out, indent=1))
-    elif rr.ok:
+        return EXIT_OK if rr.ok else EXIT_VIOLATION
+    if rr.ok:
         print(f"{visible(args.file)}: replays through {model.name}: {rr.steps} steps, every observation as recorded")
     else:
         print(f"{visible(args.file)}: diverges on {model.name} after {rr.steps} steps: {rr.divergence}")
+    if status is not None:
+        print(f"{visible(args.file)}: on {model.name} the trace {status[1]}")
     return EXIT_OK if rr.ok else EXIT_VIOLATION

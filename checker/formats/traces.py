@@ -17,7 +17,7 @@ from spec.actions import Action, Observation, errno_name
 from spec.config import World, world_from_dict
 from spec.state import thread_names
 from spec.errors import ActionError, MemhpError, TraceError, WorldError
-from spec.invariants import Monitor
+from spec.invariants import Monitor, Violation
 from spec.files import read_text_input
 
 SCHEMA = "memhp-trace/1"
@@ -212,6 +212,51 @@ def replay(trace: Trace, model: Model) -> ReplayResult:
             return ReplayResult(False, n, visible(f"{where}: expected the violation {_violation(want_v)}, "
                                                   f"got {'; '.join(map(_violation, got_v)) or 'none'}"), state)
     return ReplayResult(True, len(trace.steps), None, state)
+
+
+def judge(model: Model, actions: list[Action]) -> tuple[list[TraceStep], list[Violation]]:
+    """``actions`` run through ``model`` (the interpreted spec, or a mirror) from its initial
+    state, judged by the Monitor: the steps with their observations and the violations the
+    last step (or the initial state) shows. An action the model does not take raises its
+    ActionError."""
+    monitor = Monitor(model.world, model.profile, model.threads, model.view_from_machine)
+    state = model.initial()[0]
+    ms, vs, _ = monitor.initial(model.machine(state), model.view(state))
+    steps: list[TraceStep] = []
+    for a in actions:
+        pre = model.machine(state)
+        state, obs = model.step(state, a)
+        steps.append(TraceStep(a, obs))
+        ms, vs, _ = monitor.step(ms, pre, a, obs, model.machine(state), model.quiescent(state),
+                                 lambda st=state: model.view(st))
+    return steps, list(vs)
+
+
+def finding_status(trace: Trace, model: Model) -> tuple[str, str] | None:
+    """What ``model`` makes of the finding ``trace`` records (None: it records none): the
+    trace's actions run through ``model`` and judged by the Monitor (observations are not
+    compared: :func:`replay` does that). ``("still violates", text)`` when the last step (or
+    the initial state) shows the same (invariant, cause), else ``("no longer violates", text)``
+    with what shows instead, or the first action the model does not take."""
+    if trace.invariant is None:
+        return None
+    key = f"{trace.invariant} [{trace.cause}]"
+    actions = trace.actions
+    for n in range(len(actions), -1, -1):
+        try:
+            _, vs = judge(model, actions[:n])
+        except ActionError:  # the longest prefix the model takes is what it makes of the trace
+            continue
+        if n < len(actions):
+            return "no longer violates", visible(
+                f"no longer violates {key}: step {n + 1} ({actions[n].label()}) is not possible "
+                f"on {model.name}")
+        same = [v for v in vs if (v.invariant, v.cause) == (trace.invariant, trace.cause)]
+        if same:
+            return "still violates", visible(f"still violates {key}: {same[0].message}")
+        others = "; ".join(dict.fromkeys(f"{v.invariant} [{v.cause}]" for v in vs)) or "no violation"
+        return "no longer violates", visible(f"no longer violates {key}: the last step shows {others}")
+    raise AssertionError("unreachable")
 
 
 def _listed(changes: Any) -> str:

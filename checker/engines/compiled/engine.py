@@ -31,7 +31,7 @@ from checker.engines.compiled.pack import Packing
 from checker.engines.explore import ExploreResult, Hit, key_chain
 from checker.engines.reach import RSS_EVERY, rss_bytes
 from checker.engines.smt.symbolic import SymbolicError, Timeout
-from checker.formats.traces import Trace, TraceStep, annotate
+from checker.formats.traces import Trace, annotate, judge
 from checker.model import SpecModel
 from spec.actions import Action
 from spec.errors import MemhpError
@@ -239,23 +239,6 @@ def explore_compiled(model: SpecModel, max_depth: int | None = None,
     return res
 
 
-def judge(model: SpecModel, actions: list[Action]) -> tuple[list[TraceStep], list[Violation]]:
-    """``actions`` run through the interpreted spec from its initial state, judged by its
-    Monitor: the steps with their observations and the violations the last step (or the
-    initial state) shows. An action the spec does not take raises its ActionError."""
-    monitor = Monitor(model.world, model.profile, model.threads, True)
-    state = model.initial()[0]
-    ms, vs, _ = monitor.initial(model.machine(state), model.view(state))
-    steps: list[TraceStep] = []
-    for a in actions:
-        pre = model.machine(state)
-        state, obs = model.step(state, a)
-        steps.append(TraceStep(a, obs))
-        ms, vs, _ = monitor.step(ms, pre, a, obs, model.machine(state), model.quiescent(state),
-                                 lambda st=state: model.view(st))
-    return steps, list(vs)
-
-
 def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | None, p: int,
            v: Violation, key_mask: int) -> tuple[Trace, Violation]:
     """The shortest trace to the finding: the keys from the start to ``pkey`` followed on full
@@ -284,4 +267,4 @@ def _trace(c: Compiled, model: SpecModel, parent: dict[int, int], pkey: int | No
     return annotate(t, model), hit
 
 
-__all__ = ["Compiled", "Disagreement", "DomainEscape", "judge", "compilable", "explore_compiled"]
+__all__ = ["Compiled", "Disagreement", "DomainEscape", "compilable", "explore_compiled"]

@@ -165,7 +165,7 @@ def spin_trace(model: SpecModel, pml: str, spin_out: str) -> Trace:
     through the interpreted spec and judged by the spec's Monitor. The trace is named by the
     Monitor's violation, at the last step, of an invariant that step's ``d_step`` asserts; a
     trail that ends on none is a TrailError (the assert and the Monitor disagree)."""
-    from checker.engines.compiled.engine import judge
+    from checker.formats.traces import judge
     from checker.formats.traces import annotate
 
     sy, paths = _trail(model, pml, spin_out)
