@@ -7,8 +7,10 @@ runs three checks on it, each against the unmodified base profile on the same wo
    traces); an (invariant, cause) the patch violates that the base profile's spec does not
    violate to the same depth is *broken*; one the base violates and the patch does not, *fixed*;
 2. **lockstep** (where it applies: a Hypothesis budget is given): the patched mirror against the
-   base spec; a failure that is an invariant the base keeps is broken, a divergence from the
-   spec ("lockstep") is a behaviour change;
+   base spec; a failing example of m actions breaks an invariant only if the base spec, explored
+   to m steps, does not show the same (invariant, cause) (the same bound on both sides,
+   :class:`BaseFindings`); a base finding the patch reaches in fewer steps is a behaviour change,
+   as is a divergence from the spec ("lockstep");
 3. **behaviour**: the diff (checker.review.diff) of the base mirror and the patched mirror, operations
    ``ops`` deep.
 
@@ -73,12 +75,15 @@ class ReviewResult:
     diff: DiffResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     states: int = 0
+    #: base findings the patch reaches in fewer steps: (key, patch's steps, base's shortest)
+    sooner: list[tuple[tuple[str, str], int, int]] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
         if self.broken:
             return "breaks promises"
-        if (self.diff is not None and self.diff.differences) or self.lockstep.startswith("diverges"):
+        if (self.diff is not None and self.diff.differences) or self.lockstep.startswith("diverges") \
+                or self.sooner:
             return "changes behaviour"
         return "no observable change"
 
@@ -104,18 +109,50 @@ def load_patch(spec: str) -> types.ModuleType:
 
 
 def overrides(impl: types.ModuleType, profile: str) -> list[str]:
-    """The mirror functions the patch replaces; a patch that replaces none is an error."""
-    from spec.kernel.driver import mirror_function_names
+    """The mirror functions the patch replaces; a patch that replaces none, or one whose
+    parameters are not the base function's (a patch written for the other profile), is an
+    error naming the function and the signature expected."""
+    from spec.kernel.driver import mirror_functions
 
-    base = mirror_function_names(profile)
-    mine = [n for n, f in vars(impl).items()
-            if inspect.isfunction(f) and f.__module__ == impl.__name__]
+    base = mirror_functions(profile)
+    where = getattr(impl, "__file__", None) or impl.__name__
+    mine = {n: f for n, f in vars(impl).items()
+            if inspect.isfunction(f) and f.__module__ == impl.__name__}
     unknown = sorted(n for n in mine if n not in base)
     hit = sorted(n for n in mine if n in base)
     if not hit:
-        raise ImplError(f"{getattr(impl, '__file__', impl.__name__)}: defines no function of the "
-                        f"{profile} kernel mirror (it defines: {', '.join(sorted(mine)) or 'none'})")
+        raise ImplError(f"{where}: defines no function of the {profile} kernel mirror (it "
+                        f"defines: {', '.join(sorted(mine)) or 'none'})")
+    for n in hit:
+        want, got = _params(base[n]), _params(mine[n])
+        if not _callable_as(mine[n], base[n]):
+            raise ImplError(f"{where}: {n}({', '.join(got)}) does not match the {profile} mirror's "
+                            f"{n}({', '.join(want)}); write the patch against that signature "
+                            f"(memhp review --template {n} --profile {profile} prints it)")
     return hit + [f"{n} (not a mirror function: unused)" for n in unknown]
+
+
+def _callable_as(patch: Any, base: Any) -> bool:
+    """``patch`` takes every call the mirror makes of ``base``: as many positional arguments
+    (the mirror passes them by position; names may differ), with or without its defaults."""
+    ps = [p for p in inspect.signature(base).parameters.values()
+          if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    sig = inspect.signature(patch)
+    for n in {len(ps), sum(1 for p in ps if p.default is p.empty)}:
+        try:
+            sig.bind(*([None] * n))
+        except TypeError:
+            return False
+    return True
+
+
+def _params(f: Any) -> list[str]:
+    """The parameter list of ``f`` as written (kinds and defaults marked; annotations left out)."""
+    out = []
+    for p in inspect.signature(f).parameters.values():
+        name = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+        out.append(name + ("=..." if p.default is not p.empty else ""))
+    return out
 
 
 def _raised_in(e: BaseException, impl: types.ModuleType) -> str:
@@ -149,7 +186,7 @@ def review(impl_name: str, impl: types.ModuleType, against: Profile, world: Worl
         r.fixed = sorted(set(base.hits) - set(got.hits)) if got.complete == base.complete else []
         if budget:
             t0 = time.monotonic()
-            _lockstep(r, w, impl, budget, seed, set(base.hits))
+            _lockstep(r, w, impl, budget, seed, BaseFindings(w, depth, base))
             r.seconds["hypothesis"] = time.monotonic() - t0
         t0 = time.monotonic()
         r.diff = diff_models(MirrorModel(w, None), patched, ops, judge=True)
@@ -164,8 +201,45 @@ def review(impl_name: str, impl: types.ModuleType, against: Profile, world: Worl
     return r
 
 
+class BaseFindings:
+    """The unmodified profile's findings on a world, at the bound a patch's finding was seen at.
+
+    A failing lockstep example of m actions is judged against the base spec explored to m
+    steps, every interleaving (the same bound on both sides): a finding the base shows there is
+    the base's, not the patch's. One the base does not show within m steps is looked for
+    without a depth bound (to :data:`BASE_STATES` states): if the base has it deeper, the patch
+    reaches a known finding sooner, a change of behaviour and not a broken promise."""
+
+    def __init__(self, world: World, depth: int, at_depth: Any) -> None:
+        self.world = world
+        self._by_depth: dict[int | None, Any] = {depth: at_depth}
+
+    def _run(self, depth: int | None) -> Any:
+        if depth not in self._by_depth:
+            self._by_depth[depth] = explore(SpecModel(self.world), max_depth=depth,
+                                            max_states=BASE_STATES, engine="auto")
+        return self._by_depth[depth]
+
+    def keys(self) -> set[tuple[str, str]]:
+        """Every finding known so far, at whatever depth it was explored to."""
+        return {k for got in self._by_depth.values() for k in got.hits}
+
+    def shortest(self, key: tuple[str, str], steps: int) -> int | None:
+        """The length of the base's shortest trace of ``key``, looked for to ``steps`` steps
+        and then without a depth bound; None: the base does not show it (within the budget)."""
+        for depth in (steps, None):
+            got = self._run(depth)
+            if key in got.hits:
+                return len(got.traces[key])
+        return None
+
+
+#: the state budget of the base's unbounded exploration (compiled: a few seconds, ~400 MB)
+BASE_STATES = 3_000_000
+
+
 def _lockstep(r: ReviewResult, w: World, impl: types.ModuleType, budget: str, seed: int,
-              known: set[tuple[str, str]]) -> None:
+              base: BaseFindings) -> None:
     from hypothesis import settings
 
     from checker.engines.stateful import BUDGETS, run_stateful
@@ -173,7 +247,18 @@ def _lockstep(r: ReviewResult, w: World, impl: types.ModuleType, budget: str, se
     # no example database: a patch's failures must not be replayed into other runs of the
     # lockstep machine (the unmodified mirror's, another patch's)
     sets = settings(BUDGETS[budget], database=None)
-    sr = run_stateful(w, impl, budget=sets, expected=frozenset(known), seed=seed)
+    known = base.keys()
+    while True:  # each rerun expects one more of the base's findings (finitely many)
+        sr = run_stateful(w, impl, budget=sets, expected=frozenset(known), seed=seed)
+        if sr.failure is None or sr.failure == "lockstep":
+            break
+        key = (sr.failure, sr.cause or "")
+        n = base.shortest(key, len(sr.trace))
+        if n is None:
+            break
+        known.add(key)
+        if n > len(sr.trace):
+            r.sooner.append((key, len(sr.trace), n))
     if sr.failure is None:
         r.lockstep = f"agrees with the {w.profile} spec ({sr.bound})"
     elif sr.failure == "lockstep":
@@ -181,5 +266,25 @@ def _lockstep(r: ReviewResult, w: World, impl: types.ModuleType, budget: str, se
     else:
         r.lockstep = f"breaks {sr.failure} [{sr.cause}]"
         if not any(b.invariant == sr.failure for b in r.broken):
-            r.broken.append(Broken(sr.failure, sr.cause or "", sr.message, "hypothesis", None,
-                                   sr.bound))
+            trace = _mirror_trace(w, impl, sr.trace, (sr.failure, sr.cause or ""))
+            message = trace.message if trace is not None else sr.message.split("\n", 1)[0]
+            r.broken.append(Broken(sr.failure, sr.cause or "", message or "", "hypothesis",
+                                   trace, sr.bound))
+
+
+def _mirror_trace(w: World, impl: types.ModuleType, actions: list[Any],
+                  key: tuple[str, str]) -> Trace | None:
+    """The lockstep's minimised example as a trace of the patched mirror, judged by the
+    Monitor (None if the replay does not show ``key`` again: the message then stands alone)."""
+    from checker.formats.traces import annotate, judge
+
+    model = MirrorModel(w, impl)
+    try:
+        steps, vs = judge(model, actions)
+    except Exception:  # noqa: BLE001 - a mirror that raises on replay: keep the message
+        return None
+    same = [v for v in vs if (v.invariant, v.cause) == key]
+    if not same:
+        return None
+    v = same[0]
+    return annotate(Trace(model.profile.name, w, steps, v.invariant, v.cause, v.message), model)

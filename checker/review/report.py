@@ -148,6 +148,8 @@ def review_json(r: Any) -> dict[str, Any]:
         "broken": [b.to_json() for b in r.broken],
         "fixed": [{"invariant": i, "cause": c} for i, c in r.fixed],
         "lockstep": r.lockstep,
+        "sooner": [{"invariant": k[0], "cause": k[1], "steps": n, "base_steps": m}
+                   for k, n, m in r.sooner],
         "seconds": {k: round(v, 2) for k, v in r.seconds.items()},
         "diff": diff_json(r.diff, r.exit) if r.diff is not None else None,
     }
@@ -179,6 +181,11 @@ def review_markdown(r: Any, diagram: Diagram | None = None) -> str:
             if diagram is not None:
                 lines += [*md_fence(diagram(b.trace).rstrip(), "mermaid"), ""]
             lines += [*md_fence(b.trace.text()), ""]
+    if r.sooner:
+        lines += ["### Findings of the base profile the patch reaches sooner", ""]
+        lines += [f"- {md_code(k[0])} [{md_text(k[1])}]: {n} steps with the patch, {m} without "
+                  f"(the lockstep's minimised example; the base's shortest trace)"
+                  for k, n, m in r.sooner] + [""]
     if r.fixed:
         lines += ["### Findings of the base profile the patch no longer shows", ""]
         lines += [f"- {md_code(i)} [{md_text(c)}]" for i, c in r.fixed] + [""]
