@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any, Callable
 
+from checker.commands.common import UsageError
 from spec.errors import MemhpError
 from spec.profiles import get_profile
 from spec.worlds import BUILTIN, resolve_world
@@ -18,9 +19,12 @@ from spec.worlds import BUILTIN, resolve_world
 
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     p = sub.add_parser("review", help="what a patched kernel mirror breaks and changes")
-    p.add_argument("--impl", required=True, help="the patch: a .py file or a dotted module")
-    p.add_argument("--against", default=None,
+    p.add_argument("--impl", help="the patch: a .py file or a dotted module")
+    p.add_argument("--against", "--profile", dest="against", default=None,
                    help="the base profile (v3.4 or v6.1; default: the world's)")
+    p.add_argument("--template", metavar="FUNCTION",
+                   help="print the mirror function FUNCTION of --profile as the start of a patch "
+                        "module, with the imports it needs, and exit")
     p.add_argument("--world", default="default",
                    help=f"a built-in world ({', '.join(BUILTIN)}) or a TOML file")
     p.add_argument("--depth", type=int, default=8, help="steps explored, every interleaving (default 8)")
@@ -38,6 +42,10 @@ def run(args: Any) -> int:
     from checker.review.engine import load_patch, review
     from checker.review.report import review_json, review_markdown
 
+    if args.template is not None:
+        return _template(args)
+    if args.impl is None:
+        raise UsageError("review needs --impl MODULE (or --template FUNCTION to start one)")
     w = resolve_world(args.world)
     against = get_profile(args.against or w.profile)
     if args.depth < 0 or args.ops < 1:
@@ -56,3 +64,19 @@ def run(args: Any) -> int:
     else:
         print(md)
     return r.exit
+
+
+def _template(args: Any) -> int:
+    from checker.review.template import template
+
+    given = [flag for flag, on in (("--impl", args.impl is not None), ("--json", args.json),
+                                   ("--markdown", args.markdown is not None),
+                                   ("--world", args.world != "default"), ("--depth", args.depth != 8),
+                                   ("--ops", args.ops != 3), ("--budget", args.budget != "dev"),
+                                   ("--seed", args.seed != 0)) if on]
+    if given:
+        raise UsageError(f"--template prints a function and exits: {', '.join(given)} would do nothing")
+    if args.against is None:
+        raise UsageError("--template needs --profile (v3.4 or v6.1)")
+    print(template(args.template, args.against), end="")
+    return 0

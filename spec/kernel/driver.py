@@ -42,6 +42,14 @@ def mirror_function_names(profile: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def mirror_functions(profile: str) -> dict[str, Any]:
+    """The mirror functions of ``profile`` by name (what a patched module may replace)."""
+    out: dict[str, Any] = {}
+    for mod in _SHARED + tuple(_VERSIONS[profile].MODULES):
+        out.update(_functions(mod))
+    return out
+
+
 def _functions(mod: types.ModuleType) -> dict[str, Any]:
     return {name: f for name, f in vars(mod).items()
             if inspect.isfunction(f) and f.__module__ == mod.__name__}
