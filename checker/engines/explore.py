@@ -76,6 +76,11 @@ def applicable(model: Model) -> list[str]:
 ENGINES = ("auto", "compiled", "interpreted")
 
 
+#: ``auto`` interprets searches bounded to this depth or less: they reach a few thousand states,
+#: less time than generating the code takes (seconds, more on big worlds)
+AUTO_SHALLOW = 10
+
+
 def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: set[str] | None = None,
             progress: Callable[[int, int, int, float], None] | None = None,
             max_states: int | None = None, symmetry: bool = True,
@@ -83,7 +88,8 @@ def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: s
     """Breadth-first search of ``model``. ``engine``: ``interpreted`` runs the model's own
     successors; ``compiled`` runs the spec compiled for the world (checker.engines.compiled:
     the same states, transitions, findings and twins, many times faster; the spec only);
-    ``auto`` compiles the spec and interprets every other model. ``stop_on``: stop once one of these invariants is
+    ``auto`` compiles the spec (interprets it for searches bounded to
+    :data:`AUTO_SHALLOW` steps or less) and interprets every other model. ``stop_on``: stop once one of these invariants is
     violated (the result is then not complete). ``max_states`` and ``max_rss`` (bytes of
     resident memory) are the budgets: the search stops when one is spent and says how far it
     got. ``symmetry`` applies to models that offer a symmetry reduction (packed models); the
@@ -93,6 +99,8 @@ def explore(model: Model | PackedModel, max_depth: int | None = None, stop_on: s
     if engine not in ENGINES:
         raise ValueError(f"unknown explore engine {engine!r}")
     fallback: str | None = None  # why "auto" ran the spec interpreted after all
+    if engine == "auto" and max_depth is not None and max_depth <= AUTO_SHALLOW:
+        engine = "interpreted"  # a shallow search is over before the code would be generated
     if engine != "interpreted":
         from checker.engines.compiled.codegen import CompileError
         from checker.engines.compiled.engine import DomainEscape, compilable, explore_compiled
