@@ -49,7 +49,8 @@ EINVAL_RET = -22
 #: the history invariants this definition judges
 HISTORY_INVARIANTS = ("state_strings", "notifier_protocol", "chain_order", "alloc_going_online",
                       "alloc_online", "alloc_going_offline", "alloc_cancel_offline",
-                      "status_change_nid", "remove_only_offline", "rejected_write")
+                      "status_change_nid", "node_state_going", "node_state_done",
+                      "remove_only_offline", "rejected_write")
 #: callee sets of a record: its callees (by name) that got the GOING_X (``seen``), answered it
 #: with neither an errno nor NOTIFY_STOP_MASK (``okg``), got the closing event (``clo``)
 SETS = ("seen", "okg", "clo")
@@ -343,7 +344,35 @@ class History:
                 y.violate("notifier_protocol", y.Not(y.ghas(t, "seen", cb)), cause,
                           lambda: f"{ev} reached {cb}, which never got {going}")
         self.alloc(y, t, c, cause)
+        if self.profile.memory_notify_nids:
+            self.node_state(y, c, cause)
         self._ran(y, t, c, rlen)
+
+    def node_state(self, y: HistCtx, c: Call, cause: Callable[[], str]) -> None:
+        """Seed section 8: status_change_nid is set "when N_HIGH_MEMORY of nodemask is (will
+        be) set/clear". When a callback gets the event, the node it names has the state the
+        event says: not yet changed at GOING_X (and, cancelled, as it was at CANCEL_X), changed
+        at ONLINE / OFFLINE; likewise status_change_nid_normal and N_NORMAL_MEMORY (3.8+). The
+        call's step ends at the call (spec/STEPS.md), so the state after it is the state the
+        callback sees."""
+        ev = c.event
+        online = ev in ("MEM_GOING_ONLINE", "MEM_ONLINE", "MEM_CANCEL_ONLINE")
+        done = ev in ("MEM_ONLINE", "MEM_OFFLINE")
+        inv = "node_state_done" if done else "node_state_going"
+        want = online == done  # the flag is set at ONLINE, GOING_OFFLINE and CANCEL_OFFLINE
+        fields = [(y.nid(c), self.mem_flag, "status_change_nid")]
+        if self.profile.nid_normal and "N_NORMAL_MEMORY" in self.profile.node_flags:
+            nn = y.nid_normal(c)
+            if nn is not None:
+                fields.append((nn, "N_NORMAL_MEMORY", "status_change_nid_normal"))
+        for nid, flag, field in fields:
+            y.twin(inv, nid >= 0)
+            for n in range(len(self.world.nodes)):
+                got = y.post.flag(n, flag)
+                y.violate(inv, y.And(nid == n, got != want), cause,
+                          lambda n=n, flag=flag, field=field, got=got:
+                          f"{ev} with {field}={n} while node {n} has {flag} "
+                          f"{'set' if got else 'clear'}")
 
     def node_call(self, y: HistCtx, t: int, c: Call) -> None:
         """6.17 node notifier (facts.md 3.5): ADDING_FIRST / REMOVING_LAST open a node event

@@ -74,6 +74,14 @@ INVARIANTS: tuple[Invariant, ...] = (
               "status_change_nid is the node id exactly when the operation flips (or, cancelled, "
               "would flip) the node's state, -1 otherwise",
               "status_change_nid >= 0 is delivered", "history"),
+    Invariant("node_state_going", "8 (status_change_nid: N_HIGH_MEMORY of nodemask is (will be) set/clear)",
+              "when GOING_X (or CANCEL_X) is delivered, the node named by status_change_nid (and "
+              "status_change_nid_normal) has its state as before the operation",
+              "GOING_X is delivered with status_change_nid >= 0", "history"),
+    Invariant("node_state_done", "8 (status_change_nid: N_HIGH_MEMORY of nodemask is (will be) set/clear)",
+              "when ONLINE / OFFLINE is delivered, the node named by status_change_nid (and "
+              "status_change_nid_normal) has its state set / clear already",
+              "ONLINE / OFFLINE is delivered with status_change_nid >= 0", "history"),
     Invariant("slub_structures", "8 (callback should create/discard structures for the node)",
               "a consumer that follows status_change_nid (SLUB) has its per-node structures for "
               "every node whose memory can be allocated",

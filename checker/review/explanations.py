@@ -47,6 +47,14 @@ EXPLANATIONS: dict[tuple[str, str, str], str] = {
         "runs offline_pages() on a node with no present pages, so MEM_GOING_OFFLINE announces "
         "that node losing its memory although it has none and keeps none (check_pages_isolated() "
         "then fails on the reserved pages: -EBUSY, MEM_CANCEL_OFFLINE)."),
+    ("v3.4", "node_state_going", "offline:"): (
+        "mm/memory_hotplug.c (3.4) offline_pages() sets status_change_nid when nr_pages (the "
+        "span) >= node_present_pages(node), without looking at N_HIGH_MEMORY. The ACPI eject of "
+        "a block that was never onlined runs offline_pages() on a node with no present pages: "
+        "MEM_GOING_OFFLINE (and, when check_pages_isolated() fails on the reserved pages, "
+        "MEM_CANCEL_OFFLINE) names a node whose N_HIGH_MEMORY is already clear, so the state "
+        "the event says will be cleared was never set. The same code path as the "
+        "status_change_nid finding, seen by a callback that reads the node state."),
     ("v3.4", "state_matches_memory", "state"): _EJECT34,
     ("v3.4", "remove_only_offline", "offline:eject"): _EJECT34,
     ("v3.4", "remove_only_offline", "hotremove:eject"): _EJECT34,

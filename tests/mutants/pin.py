@@ -30,7 +30,7 @@ def measure_baseline(world_name: str, profile: str) -> list[list[str]]:
 
     w = resolve_world(world_name).with_profile(profile)
     t0 = time.monotonic()
-    res = explore(SpecModel(w))
+    res = explore(SpecModel(w), engine="auto")
     print(f"baseline {profile}/{world_name}: {res.states} states, depth {res.depth}, "
           f"complete={res.complete}, {time.monotonic() - t0:.0f}s", file=sys.stderr)
     return sorted([inv, cause] for inv, cause in res.hits)

@@ -5,7 +5,9 @@ later kernels do (``if (!node_state(nid, N_HIGH_MEMORY))``), but without the
 ``node_set_state(zone_to_nid(zone), N_HIGH_MEMORY)`` that has to go with it: node 1 gets present
 pages and ``has_normal_memory`` never lists it. Every announcement stays consistent with the
 (wrong) node state, so only the state itself is off. Breaks **node_state** (a node carries the
-memory node state exactly when it has present pages).
+memory node state exactly when it has present pages). It runs on a world without callbacks
+(tests/mutants/worlds/no-callbacks.toml): with one, the MEM_ONLINE that names node 1 while its
+N_HIGH_MEMORY is clear breaks node_state_done first.
 """
 
 from __future__ import annotations

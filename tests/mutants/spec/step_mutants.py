@@ -1,5 +1,5 @@
 """Spec-level mutants for the history invariants judged on one step (alloc_*,
-status_change_nid, remove_only_offline): one method of the definition (spec/steps) changed,
+status_change_nid, node_state_going, node_state_done, remove_only_offline): one method of the definition (spec/steps) changed,
 written once for both interpretations, with the invariant BMC must find violated
 (STEP_MANIFEST).
 
@@ -87,6 +87,28 @@ class HotaddNodeState(Steps):
         x.set_flag(n, "N_MEMORY", True)
 
 
+class GoingOfflineNodeCleared(Steps):
+    """offline_pages() clears N_MEMORY of the node whose last memory goes before it sends
+    MEM_GOING_OFFLINE (node_states_clear_node() moved above the notification)."""
+
+    def start_chain(self, x: Ctx, event: str, cont: str) -> None:
+        if event == "MEM_GOING_OFFLINE":
+            n = self.world.blocks[x.block].node  # type: ignore[index]
+            x.set_flag(n, "N_MEMORY", x.And(x.flag(n, "N_MEMORY"), x.op("arg")[2] < 0))
+        super().start_chain(x, event, cont)
+
+
+class OfflineNodeKept(Steps):
+    """offline_pages() sends MEM_OFFLINE while the node that lost its last memory still has
+    N_MEMORY (node_states_clear_node() moved below the notification; set back here)."""
+
+    def start_chain(self, x: Ctx, event: str, cont: str) -> None:
+        if event == "MEM_OFFLINE":
+            n = self.world.blocks[x.block].node  # type: ignore[index]
+            x.set_flag(n, "N_MEMORY", x.Or(x.flag(n, "N_MEMORY"), x.op("arg")[2] >= 0))
+        super().start_chain(x, event, cont)
+
+
 #: mutant -> (its definition, world file under tests/checker/engines/smt/worlds, profile, the history
 #: invariant BMC must find violated)
 STEP_MANIFEST: dict[str, tuple[type[Steps], str, str, str]] = {
@@ -97,4 +119,6 @@ STEP_MANIFEST: dict[str, tuple[type[Steps], str, str, str]] = {
     "going_offline_no_nid": (GoingOfflineNoNid, "eject", "v6.1", "status_change_nid"),
     "hotadd_node_state": (HotaddNodeState, "eject", "v6.1", "status_change_nid"),
     "eject_online": (EjectOnline, "eject", "v6.1", "remove_only_offline"),
+    "going_offline_node_cleared": (GoingOfflineNodeCleared, "eject", "v6.1", "node_state_going"),
+    "offline_node_kept": (OfflineNodeKept, "eject", "v6.1", "node_state_done"),
 }

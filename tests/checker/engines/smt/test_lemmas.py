@@ -35,6 +35,7 @@ PINNED = {
              "alloc_going_online": "proved", "alloc_online": "proved",
              "alloc_going_offline": "proved", "alloc_cancel_offline": "cti",
              "status_change_nid": "cti", "remove_only_offline": "cti",
+             "node_state_going": "cti", "node_state_done": "proved",
              "notifier_protocol": "proved", "chain_order": "proved", "rejected_write": "proved"},
     "v6.1": {"state_strings": "proved", "slub_structures": "proved", "node_state": "proved",
              "page_accounting": "proved", "state_matches_memory": "proved", "sysfs_dirs": "proved",
@@ -42,6 +43,7 @@ PINNED = {
              "alloc_going_online": "proved", "alloc_online": "proved",
              "alloc_going_offline": "proved", "alloc_cancel_offline": "proved",
              "status_change_nid": "proved", "remove_only_offline": "proved",
+             "node_state_going": "proved", "node_state_done": "proved",
              "notifier_protocol": "proved", "chain_order": "proved", "rejected_write": "cti"},
 }
 
