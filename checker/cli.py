@@ -57,6 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("memhp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`memhp explore | head`): stop quietly, as a filter does; stdout
+        # goes to /dev/null so that the interpreter's own flush at exit does not fail again
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by the pipe
 
 
 if __name__ == "__main__":
