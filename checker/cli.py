@@ -52,7 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except MemhpError as e:
-        print(f"memhp: error: {e}", file=sys.stderr)
+        from checker.formats.traces import visible
+
+        # one line, whatever the user's input put in it (escape sequences, newlines)
+        print(f"memhp: error: {visible(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("memhp: interrupted", file=sys.stderr)

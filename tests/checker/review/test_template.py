@@ -60,3 +60,10 @@ def test_template_usage_errors(argv: list[str], msg: str, capsys: pytest.Capture
     assert main(["review", *argv]) == 2
     err = capsys.readouterr().err
     assert msg in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_hostile_name_is_quoted_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["review", "--template", "x\x1b[31m$(touch pwn)\nnext", "--profile", "v6.1"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and len(err.strip().splitlines()) == 1
+    assert "x\\x1b[31m$(touch pwn)\\nnext" in err
