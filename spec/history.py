@@ -356,7 +356,7 @@ class History:
         call's step ends at the call (spec/STEPS.md), so the state after it is the state the
         callback sees."""
         ev = c.event
-        online = ev in ("MEM_GOING_ONLINE", "MEM_ONLINE", "MEM_CANCEL_ONLINE")
+        online = CLOSE.get(ev, ev) == "MEM_GOING_ONLINE"
         done = ev in ("MEM_ONLINE", "MEM_OFFLINE")
         inv = "node_state_done" if done else "node_state_going"
         want = online == done  # the flag is set at ONLINE, GOING_OFFLINE and CANCEL_OFFLINE

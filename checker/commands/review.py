@@ -17,6 +17,10 @@ from spec.profiles import get_profile
 from spec.worlds import BUILTIN, resolve_world
 
 
+#: the defaults of the review bounds (--template refuses a bound changed from them)
+WORLD, DEPTH, OPS, BUDGET = "default", 8, 3, "dev"
+
+
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     p = sub.add_parser("review", help="what a patched kernel mirror breaks and changes")
     p.add_argument("--impl", help="the patch: a .py file or a dotted module")
@@ -25,12 +29,14 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.add_argument("--template", metavar="FUNCTION",
                    help="print the mirror function FUNCTION of --profile as the start of a patch "
                         "module, with the imports it needs, and exit")
-    p.add_argument("--world", default="default",
+    p.add_argument("--world", default=WORLD,
                    help=f"a built-in world ({', '.join(BUILTIN)}) or a TOML file")
-    p.add_argument("--depth", type=int, default=8, help="steps explored, every interleaving (default 8)")
-    p.add_argument("--ops", type=int, default=3, help="operations deep for the behaviour diff (default 3)")
-    p.add_argument("--budget", choices=("none", "dev", "ci", "thorough"), default="dev",
-                   help="Hypothesis lockstep budget (default dev; none skips it)")
+    p.add_argument("--depth", type=int, default=DEPTH,
+                   help=f"steps explored, every interleaving (default {DEPTH})")
+    p.add_argument("--ops", type=int, default=OPS,
+                   help=f"operations deep for the behaviour diff (default {OPS})")
+    p.add_argument("--budget", choices=("none", "dev", "ci", "thorough"), default=BUDGET,
+                   help=f"Hypothesis lockstep budget (default {BUDGET}; none skips it)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print memhp-review/1 JSON")
     p.add_argument("--markdown", metavar="FILE", help="write the Markdown report to FILE")
@@ -71,8 +77,8 @@ def _template(args: Any) -> int:
 
     given = [flag for flag, on in (("--impl", args.impl is not None), ("--json", args.json),
                                    ("--markdown", args.markdown is not None),
-                                   ("--world", args.world != "default"), ("--depth", args.depth != 8),
-                                   ("--ops", args.ops != 3), ("--budget", args.budget != "dev"),
+                                   ("--world", args.world != WORLD), ("--depth", args.depth != DEPTH),
+                                   ("--ops", args.ops != OPS), ("--budget", args.budget != BUDGET),
                                    ("--seed", args.seed != 0)) if on]
     if given:
         raise UsageError(f"--template prints a function and exits: {', '.join(given)} would do nothing")

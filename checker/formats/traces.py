@@ -214,18 +214,24 @@ def replay(trace: Trace, model: Model) -> ReplayResult:
     return ReplayResult(True, len(trace.steps), None, state)
 
 
-def judge(model: Model, actions: list[Action]) -> tuple[list[TraceStep], list[Violation]]:
+def judge(model: Model, actions: list[Action], partial: bool = False
+          ) -> tuple[list[TraceStep], list[Violation]]:
     """``actions`` run through ``model`` (the interpreted spec, or a mirror) from its initial
     state, judged by the Monitor: the steps with their observations and the violations the
     last step (or the initial state) shows. An action the model does not take raises its
-    ActionError."""
+    ActionError, or with ``partial`` ends the run there (fewer steps than actions)."""
     monitor = Monitor(model.world, model.profile, model.threads, model.view_from_machine)
     state = model.initial()[0]
     ms, vs, _ = monitor.initial(model.machine(state), model.view(state))
     steps: list[TraceStep] = []
     for a in actions:
         pre = model.machine(state)
-        state, obs = model.step(state, a)
+        try:
+            state, obs = model.step(state, a)
+        except ActionError:
+            if not partial:
+                raise
+            break
         steps.append(TraceStep(a, obs))
         ms, vs, _ = monitor.step(ms, pre, a, obs, model.machine(state), model.quiescent(state),
                                  lambda st=state: model.view(st))
@@ -242,21 +248,17 @@ def finding_status(trace: Trace, model: Model) -> tuple[str, str] | None:
         return None
     key = f"{trace.invariant} [{trace.cause}]"
     actions = trace.actions
-    for n in range(len(actions), -1, -1):
-        try:
-            _, vs = judge(model, actions[:n])
-        except ActionError:  # the longest prefix the model takes is what it makes of the trace
-            continue
-        if n < len(actions):
-            return "no longer violates", visible(
-                f"no longer violates {key}: step {n + 1} ({actions[n].label()}) is not possible "
-                f"on {model.name}")
-        same = [v for v in vs if (v.invariant, v.cause) == (trace.invariant, trace.cause)]
-        if same:
-            return "still violates", visible(f"still violates {key}: {same[0].message}")
-        others = "; ".join(dict.fromkeys(f"{v.invariant} [{v.cause}]" for v in vs)) or "no violation"
-        return "no longer violates", visible(f"no longer violates {key}: the last step shows {others}")
-    raise AssertionError("unreachable")
+    steps, vs = judge(model, actions, partial=True)
+    n = len(steps)
+    if n < len(actions):
+        return "no longer violates", visible(
+            f"no longer violates {key}: step {n + 1} ({actions[n].label()}) is not possible "
+            f"on {model.name}")
+    same = [v for v in vs if (v.invariant, v.cause) == (trace.invariant, trace.cause)]
+    if same:
+        return "still violates", visible(f"still violates {key}: {same[0].message}")
+    others = "; ".join(dict.fromkeys(f"{v.invariant} [{v.cause}]" for v in vs)) or "no violation"
+    return "no longer violates", visible(f"no longer violates {key}: the last step shows {others}")
 
 
 def _listed(changes: Any) -> str:

@@ -124,10 +124,9 @@ def overrides(impl: types.ModuleType, profile: str) -> list[str]:
         raise ImplError(f"{where}: defines no function of the {profile} kernel mirror (it "
                         f"defines: {', '.join(sorted(mine)) or 'none'})")
     for n in hit:
-        want, got = _params(base[n]), _params(mine[n])
         if not _callable_as(mine[n], base[n]):
-            raise ImplError(f"{where}: {n}({', '.join(got)}) does not match the {profile} mirror's "
-                            f"{n}({', '.join(want)}); write the patch against that signature "
+            raise ImplError(f"{where}: {n}({', '.join(_params(mine[n]))}) does not match the "
+                            f"{profile} mirror's {n}({', '.join(_params(base[n]))}); write the patch against that signature "
                             f"(memhp review --template {n} --profile {profile} prints it)")
     return hit + [f"{n} (not a mirror function: unused)" for n in unknown]
 
@@ -215,6 +214,12 @@ class BaseFindings:
         self._by_depth: dict[int | None, Any] = {depth: at_depth}
 
     def _run(self, depth: int | None) -> Any:
+        """A search of the base that covers ``depth`` steps (None: unbounded): one already
+        run that examined every path that long (to the end, or ``checked`` that far: a budget
+        may have cut it sooner than its bound), else a new one."""
+        for got in self._by_depth.values():
+            if depth is not None and (got.complete or (got.checked or 0) >= depth):
+                return got
         if depth not in self._by_depth:
             self._by_depth[depth] = explore(SpecModel(self.world), max_depth=depth,
                                             max_states=BASE_STATES, engine="auto")

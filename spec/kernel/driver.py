@@ -34,14 +34,6 @@ def has_mirror(profile: str) -> bool:
     return profile in _VERSIONS
 
 
-def mirror_function_names(profile: str) -> frozenset[str]:
-    """The names of the mirror functions of ``profile`` a patched module may replace."""
-    names: set[str] = set()
-    for mod in _SHARED + tuple(_VERSIONS[profile].MODULES):
-        names |= set(_functions(mod))
-    return frozenset(names)
-
-
 def mirror_functions(profile: str) -> dict[str, Any]:
     """The mirror functions of ``profile`` by name (what a patched module may replace)."""
     out: dict[str, Any] = {}

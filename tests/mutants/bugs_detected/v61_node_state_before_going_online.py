@@ -9,10 +9,10 @@ finds N_MEMORY already set, before any page of the block is online. Breaks **nod
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from spec.actions import (EBUSY, EEXIST, EINVAL, MEM_CANCEL_OFFLINE, MEM_CANCEL_ONLINE,
-                          MEM_GOING_OFFLINE, MEM_GOING_ONLINE, MEM_OFFLINE, MEM_ONLINE,
-                          NUMA_NO_NODE, PAGE_SHIFT)
-from spec.kernel.structs import Gen, MemoryBlock, MemoryNotify, PageRun, PglistData, Point, Resource, Zone
+
+from spec.actions import MEM_CANCEL_ONLINE, MEM_GOING_ONLINE, MEM_ONLINE, NUMA_NO_NODE
+from spec.kernel.structs import Gen, MemoryNotify, Point, Zone
+
 if TYPE_CHECKING:
     from spec.kernel.driver import Kernel
 
