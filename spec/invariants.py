@@ -41,6 +41,13 @@ class Invariant:
     twin: str
     kind: str  # "state" (quiescent states) or "history" (observations)
 
+    @property
+    def quote(self) -> str:
+        """The seed's own words this invariant checks (spec.quotes)."""
+        from spec.quotes import quote_of
+
+        return quote_of(self.name)
+
 
 INVARIANTS: tuple[Invariant, ...] = (
     Invariant("state_strings", "4 ('state'), 5.1",
