@@ -19,6 +19,7 @@ from spec.state import thread_names
 from spec.errors import ActionError, MemhpError, TraceError, WorldError
 from spec.invariants import Monitor, Violation
 from spec.files import read_text_input
+from checker.formats.words import step_line
 
 SCHEMA = "memhp-trace/1"
 
@@ -144,7 +145,7 @@ class Trace:
         if self.invariant:
             lines.append(f"violates {visible(self.invariant)} [{visible(self.cause)}]: {visible(self.message)}")
         for i, st in enumerate(self.steps, 1):
-            lines.append(f"{i:3}. {visible(st.action.label()):45} -> {visible(describe(st.obs))}")
+            lines.append(f"{i:3}. {visible(step_line(st.action, st.obs))}")
             for k, v in st.notes.items():
                 lines.append(f"       {visible(k)}: {visible(v)}")
         return "\n".join(lines)
