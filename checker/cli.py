@@ -20,7 +20,12 @@ __all__ = ["UsageError", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="memhp", description="Model and property checker for Linux memory hotplug")
+    from checker.commands.examples import epilog
+
+    p = argparse.ArgumentParser(prog="memhp", description="Model and property checker for Linux memory hotplug",
+                                epilog="memhp COMMAND --help shows each command's options and examples; "
+                                       "docs/ has the guides.")
+    p.add_argument("--version", action="version", version=f"memhp {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp: argparse.ArgumentParser) -> None:
@@ -30,7 +35,20 @@ def _parser() -> argparse.ArgumentParser:
 
     for mod in _command_modules():
         mod.register(sub, common)
+    for name, sp in sub.choices.items():
+        sp.epilog = epilog(name)
+        sp.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
+
+
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), or the source tree's marker."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("memhp-check")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def _command_modules() -> list[Any]:

@@ -17,7 +17,8 @@ from checker.formats.results import EXIT_OK, EXIT_VIOLATION, RunResult
 def register(sub: Any, common: Any) -> None:
     e = sub.add_parser("explore", help="explicit-state exploration; shortest counterexamples")
     common(e)
-    e.add_argument("--max-depth", type=int, default=None)
+    e.add_argument("--max-depth", type=int, default=None,
+                   help="explore only this many steps from boot (default: until no new state)")
     e.add_argument("--impl", help="explore a patched kernel mirror (.py file or dotted module), or 'mirror' for the base one")
     e.add_argument("--traces", help="write each counterexample as memhp-trace/1 JSON into this folder")
     e.add_argument("--graph", help="also write the state graph of a small world: FILE.dot, .svg, "

@@ -13,10 +13,11 @@ from spec.profiles import PROFILES
 
 def register(sub: Any, common: Any) -> None:
     r = sub.add_parser("replay", help="replay a trace through the spec or a kernel mirror")
-    r.add_argument("file")
-    r.add_argument("--profile", choices=sorted(PROFILES))
+    r.add_argument("file", help="a trace: memhp-trace/1 or ITF JSON, or a Markdown or shell file memhp wrote")
+    r.add_argument("--profile", choices=sorted(PROFILES),
+                   help="replay under this profile instead of the trace's own")
     r.add_argument("--impl", help="replay through this patched kernel mirror (or 'mirror' for the base one)")
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--json", action="store_true", help="print the result as JSON (memhp-replay/1)")
     r.set_defaults(func=run)
 
 

@@ -13,8 +13,10 @@ from checker.formats.results import EXIT_OK
 def register(sub: Any, common: Any) -> None:
     t = sub.add_parser("trace", help="render a trace (reads memhp-trace/1 or ITF JSON, or a "
                        "Markdown or shell file memhp wrote)")
-    t.add_argument("file")
-    t.add_argument("--format", choices=("text", "json", "itf", "markdown", "shell"), default="text")
+    t.add_argument("file", help="the trace to render")
+    t.add_argument("--format", choices=("text", "json", "itf", "markdown", "shell"), default="text",
+                   help="text (default), memhp-trace/1 JSON, ITF JSON, Markdown with a Mermaid "
+                        "diagram, or a shell reproducer")
     t.add_argument("-o", "--output", help="write to this file instead of standard output")
     t.add_argument("--spin-model", metavar="PML",
                    help="FILE is what `spin -t -p PML` printed for a SPIN counterexample of the "
