@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+from checker.commands.outputs import announce, output_args, write_outputs
 from checker.review.diff import DEFAULT_DEPTH
 from checker.formats.results import EXIT_OK, EXIT_VIOLATION
 from spec.errors import MemhpError
@@ -21,13 +22,14 @@ from spec.worlds import BUILTIN, resolve_world
 def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     p = sub.add_parser("diff", help="observable behaviours that tell two profiles apart")
     p.add_argument("a", metavar="PROFILE_A", help=f"one of {', '.join(PROFILES)}")
-    p.add_argument("b", metavar="PROFILE_B")
+    p.add_argument("b", metavar="PROFILE_B", help="the profile compared with PROFILE_A")
     p.add_argument("--world", default="default",
                    help=f"a built-in world ({', '.join(BUILTIN)}) or a TOML file")
     p.add_argument("--depth", type=int, default=DEFAULT_DEPTH,
                    help=f"operations deep (default {DEFAULT_DEPTH})")
     p.add_argument("--json", action="store_true", help="print memhp-diff/1 JSON")
     p.add_argument("--markdown", metavar="FILE", help="write the Markdown report to FILE")
+    output_args(p)
     p.set_defaults(func=run)
 
 
@@ -62,8 +64,10 @@ def run(args: Any) -> int:
     md = diff_markdown(r, mermaid_renderer())
     if args.markdown:
         write_text(args.markdown, md)
+    doc = diff_json(r, code)
+    announce(write_outputs(args, [doc]))
     if args.json:
-        print(json.dumps(diff_json(r, code), indent=1))
+        print(json.dumps(doc, indent=1))
     else:
         print(md if not args.markdown else _short(r))
     return code

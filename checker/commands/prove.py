@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from checker.commands.common import world_of
+from checker.commands.outputs import announce, output_args, write_outputs
 from checker.formats.results import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
@@ -47,6 +48,7 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--lemmas", metavar="FILE", help="candidate lemmas from this certificate")
     p.add_argument("--save-lemmas", metavar="FILE",
                    help="mine the candidate lemmas, write them to FILE (a new file), prove with them")
+    output_args(p)
     p.set_defaults(func=run)
 
 
@@ -119,6 +121,7 @@ def run(args: Any) -> int:
                                mine_fresh=args.mine, bmc_depth=args.bmc_depth)
     res = RunResult("prove", profile.name, w.name, invariants=results, notes=notes)
     res.exit = verdict_exit(results)
+    announce(write_outputs(args, [res.to_json()]))
     if args.json:
         print(json.dumps(res.to_json(), indent=1))
         return res.exit

@@ -12,6 +12,7 @@ import json
 from typing import Any, Callable
 
 from checker.commands.common import UsageError
+from checker.commands.outputs import announce, output_args, write_outputs
 from spec.errors import MemhpError
 from spec.profiles import get_profile
 from spec.worlds import BUILTIN, resolve_world
@@ -37,9 +38,10 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
                    help=f"operations deep for the behaviour diff (default {OPS})")
     p.add_argument("--budget", choices=("none", "dev", "ci", "thorough"), default=BUDGET,
                    help=f"Hypothesis lockstep budget (default {BUDGET}; none skips it)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="Hypothesis seed of the lockstep run (default 0)")
     p.add_argument("--json", action="store_true", help="print memhp-review/1 JSON")
     p.add_argument("--markdown", metavar="FILE", help="write the Markdown report to FILE")
+    output_args(p)
     p.set_defaults(func=run)
 
 
@@ -62,8 +64,10 @@ def run(args: Any) -> int:
     md = review_markdown(r, mermaid_renderer())
     if args.markdown:
         write_text(args.markdown, md)
+    doc = review_json(r)
+    announce(write_outputs(args, [doc]))
     if args.json:
-        print(json.dumps(review_json(r), indent=1))
+        print(json.dumps(doc, indent=1))
     elif args.markdown:
         print(f"{args.impl} against {r.against}: {r.verdict} ({len(r.broken)} broken, "
               f"{len(r.diff.differences) if r.diff else 0} differences); report: {args.markdown}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from checker.commands.common import (UsageError, budget_args, budget_note, budgets, engine_arg,
                                      engine_note, findings_of, print_summary, sized, world_of)
+from checker.commands.outputs import output_args, write_outputs
 from checker.commands.progress import finish, for_command
 from checker.formats.results import (
     EXIT_OK, EXIT_VIOLATION, InvariantResult, RunResult, combine_exit,
@@ -37,6 +38,7 @@ def register(sub: Any, common: Any) -> None:
     g.add_argument("--baseline", help="a memhp-baseline/1 file (default: the packaged one)")
     g.add_argument("--no-baseline", action="store_true", help="report every finding as new")
     v.add_argument("--list-worlds", action="store_true", help="list the built-in worlds and exit")
+    output_args(v)
     v.set_defaults(func=run)
 
 
@@ -253,9 +255,10 @@ def run(args: Any) -> int:
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     result = run_verify(w, engines, args.seed, args.budget, baseline, args.max_depth,
                         for_command(args.json), limits, args.engine)
-    files = write_reports(result, args.out)
+    doc = result.to_json()
+    files = write_reports(result, args.out) + write_outputs(args, [doc])
     if args.json:
-        print(json.dumps(result.to_json(), indent=1))
+        print(json.dumps(doc, indent=1))
     else:
         print_summary(result)
         print(f"reports: {', '.join(str(f) for f in files)}")
