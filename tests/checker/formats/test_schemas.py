@@ -53,7 +53,8 @@ def test_schema_is_valid_draft_2020_12(name):
 
 
 def test_schema_files_are_the_named_ones():
-    on_disk = {p.name for p in (ROOT / "checker" / "formats" / "schemas").glob("*.json")}
+    # memhp-*: memhp's own; the vendored SARIF schema (test_sarif.py) is not one of them
+    on_disk = {p.name for p in (ROOT / "checker" / "formats" / "schemas").glob("memhp-*.json")}
     assert on_disk == {n.replace("/", "-") + ".json" for n in NAMES}
 
 
