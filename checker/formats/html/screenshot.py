@@ -4,12 +4,12 @@ docs/img/report-*.png are made with, and what the browser test drives.
 Usage::
 
     python -m checker.formats.html.screenshot OUT.png DOC.json [DOC.json ...]
-        [--trace N] [--step K | --end] [--overview] [--width W] [--height H]
+        [--trace N | --finding TEXT] [--step K] [--overview] [--width W] [--height H]
 
 It writes the page of the documents (as ``memhp report --html`` does) to a temporary directory,
 opens it headless, and either takes the top of the page (``--overview``) or opens the N-th
-trace viewer (0-based, default 0), steps it with the keyboard to step K (``--end``: the last,
-violating step) and takes that viewer. The browser is /usr/bin/chromium with
+trace viewer (0-based, default 0) or the one of the first finding whose key contains TEXT,
+steps it with the keyboard to step K (default: the last, violating step) and takes that viewer. The browser is /usr/bin/chromium with
 /usr/bin/chromedriver (``MEMHP_CHROMIUM``, ``MEMHP_CHROMEDRIVER`` name others), a fresh profile,
 no network services; nothing is downloaded.
 
@@ -77,6 +77,25 @@ def open_trace(drv: Any, n: int = 0) -> Any:
     return viewer
 
 
+def finding_trace(drv: Any, key: str) -> int:
+    """The number (as :func:`open_trace` counts) of the trace viewer of the first finding whose
+    key contains ``key``, following "same trace as" to the viewer it names."""
+    n = drv.execute_script("""
+        const key = arguments[0], all = Array.from(document.querySelectorAll('details.trace'));
+        for (const f of document.querySelectorAll('div.finding')) {
+          const code = f.querySelector('.meta code');
+          if (!code || !code.textContent.includes(key)) continue;
+          let d = f.querySelector('details.trace');
+          const same = f.querySelector('p.same a');
+          if (!d && same) d = document.getElementById(same.getAttribute('href').slice(1));
+          return d ? all.indexOf(d) : -1;
+        }
+        return -1;""", key)
+    if n < 0:
+        raise MemhpError(f"no finding whose key contains {key!r} has a trace on the page")
+    return int(n)
+
+
 def press(drv: Any, key: str, times: int = 1) -> None:
     """Send ``key`` (a selenium Keys name: ARROW_RIGHT, ARROW_LEFT, HOME, END) to the page."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -88,10 +107,10 @@ def press(drv: Any, key: str, times: int = 1) -> None:
     chain.perform()
 
 
-def take(out: Path, docs: list[dict[str, Any]], trace: int = 0, step: int | None = None,
+def take(out: Path, docs: list[dict[str, Any]], trace: int | str = 0, step: int | None = None,
          overview: bool = False, width: int = 1500, height: int = 1000) -> Path:
-    """Write ``out`` (PNG): the page of ``docs`` at the top, or trace viewer ``trace`` at
-    ``step`` (None: the last step)."""
+    """Write ``out`` (PNG): the page of ``docs`` at the top, or trace viewer ``trace`` (a
+    number, or text in a finding's key) at ``step`` (None: the last step)."""
     from checker.formats.html import html_page
 
     with tempfile.TemporaryDirectory(prefix="memhp-shot-") as tmp:
@@ -103,7 +122,7 @@ def take(out: Path, docs: list[dict[str, Any]], trace: int = 0, step: int | None
             if overview:
                 png = drv.get_screenshot_as_png()
             else:
-                viewer = open_trace(drv, trace)
+                viewer = open_trace(drv, trace if isinstance(trace, int) else finding_trace(drv, trace))
                 press(drv, "END" if step is None else "HOME")
                 if step:
                     press(drv, "ARROW_RIGHT", step)
@@ -124,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out", type=Path)
     p.add_argument("documents", nargs="+", metavar="JSON")
     p.add_argument("--trace", type=int, default=0, help="the trace viewer to show (0-based)")
+    p.add_argument("--finding", metavar="TEXT", help="the trace of the first finding whose key "
+                                                     "contains TEXT (instead of --trace)")
     p.add_argument("--step", type=int, help="the step to show (default: the last)")
     p.add_argument("--overview", action="store_true", help="the top of the page instead")
     p.add_argument("--width", type=int, default=1500)
@@ -131,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         docs = [load_document(d) for d in args.documents]
-        out = take(args.out, docs, args.trace, args.step, args.overview, args.width, args.height)
+        which: int | str = args.finding if args.finding else args.trace
+        out = take(args.out, docs, which, args.step, args.overview, args.width, args.height)
     except MemhpError as e:
         print(f"screenshot: {e}", file=sys.stderr)
         return 2

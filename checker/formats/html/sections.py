@@ -131,8 +131,19 @@ def result_section(page: Page, doc: dict[str, Any], n: int) -> str:
     body = [f'<h2>memhp {text(cmd)}: profile {text(doc.get("profile"))}, world '
             f'{text(doc.get("world"))}</h2>', _meta(meta), _notes(doc.get("notes"))]
     fhtml = _findings(page, findings, n)
+    verdicts: dict[str, int] = {}
+    for inv in doc.get("invariants") or []:
+        verdicts[str(inv.get("verdict"))] = verdicts.get(str(inv.get("verdict")), 0) + 1
+    status: dict[str, int] = {}
+    for f in findings:
+        status[str(f.get("status", "new"))] = status.get(str(f.get("status", "new")), 0) + 1
+    body.append('<p class="summary">' + text(
+        ", ".join(f"{v} {k}" for k, v in verdicts.items()) + f" (invariant x engine); "
+        f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+        + (" (" + ", ".join(f"{v} {k}" for k, v in status.items()) + ")" if status else ""))
+        + f' <a href="#findings{n}">to the findings</a></p>')
     body.append(_invariants(page, doc.get("invariants") or [], n))
-    body.append(f"<h3>Findings ({len(findings)})</h3>" + (fhtml or "<p>none</p>"))
+    body.append(f'<h3 id="findings{n}">Findings ({len(findings)})</h3>' + (fhtml or "<p>none</p>"))
     return "".join(body)
 
 
@@ -305,12 +316,40 @@ def aligned(ta: dict[str, Any], tb: dict[str, Any], part_a: Any, part_b: Any, a:
         first = A.steps[xa[0]] if xa else (B.steps[xb[0]] if xb else None)
         title = f"operation {j}: {action_text(first.action)}" if first else f"operation {j}"
         rows.append(f'<tr><td class="opsep" colspan="4">{text(title)}</td></tr>')
-        for ia, ib in zip_longest(xa, xb):
+        for ia, ib in _pairs(A, xa, B, xb):
             rows.append("<tr>" + _side(A, ia, part_a) + _side(B, ib, part_b) + "</tr>")
+    if part_a or part_b:
+        parting = f"they part at step {text(part_a)} of A and step {text(part_b)} of B"
+    else:
+        parting = "no step of them parts the two: the difference is in what comes after"
     return (f'<details class="align" open><summary>the two traces aligned ({len(A.steps)} and '
-            f'{len(B.steps)} steps; they part at step {text(part_a)} of A and step {text(part_b)} '
-            f'of B)</summary><table class="grid align"><tr><th>#</th><th>A: {text(a)}</th>'
-            f'<th>#</th><th>B: {text(b)}</th></tr>{"".join(rows)}</table></details>')
+            f'{len(B.steps)} steps; {parting})</summary><table class="grid align"><tr><th>#</th>'
+            f'<th>A: {text(a)}</th><th>#</th><th>B: {text(b)}</th></tr>{"".join(rows)}</table>'
+            f'</details>')
+
+
+def _signature(t: Trace, i: int) -> tuple[Any, ...]:
+    """What a step shows, without the values a difference may be about: the callbacks called
+    with which events, a return, or the point."""
+    o = t.steps[i].obs
+    if o.calls:
+        return tuple((c.event, c.callback) for c in o.calls)
+    if o.ret is not None:
+        return ("ret",)
+    return (o.point.split(":", 1)[0],)
+
+
+def _pairs(A: Trace, xa: list[int], B: Trace, xb: list[int]) -> list[tuple[int | None, int | None]]:
+    """The steps of one operation on both sides, paired where they show the same kind of thing
+    (difflib on :func:`_signature`), one side empty where the other has a step of its own."""
+    from difflib import SequenceMatcher
+
+    sm = SequenceMatcher(None, [_signature(A, i) for i in xa], [_signature(B, i) for i in xb],
+                         autojunk=False)
+    out: list[tuple[int | None, int | None]] = []
+    for tag, a0, a1, b0, b1 in sm.get_opcodes():
+        out += list(zip_longest(xa[a0:a1], xb[b0:b1]))
+    return out
 
 
 def _op_steps(t: Trace) -> list[list[int]]:

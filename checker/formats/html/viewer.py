@@ -72,18 +72,20 @@ def function_of(op: Any) -> str:
 # --- lanes and messages --------------------------------------------------------------------
 
 def lanes(trace: Trace) -> list[tuple[str, str]]:
-    """The diagram's lanes as (key, title): a userspace lane per writer thread the trace uses,
-    one for reads and debugfs if it has them, sysfs, the hotplug core, each callback in chain
-    order, the node state and the firmware (as :func:`checker.formats.markdown.mermaid`)."""
+    """The diagram's lanes as (key, title): the firmware, a userspace lane per writer thread
+    the trace uses, one for reads and debugfs if it has them, sysfs, the hotplug core, each
+    callback in chain order and the node state: the participants of
+    :func:`checker.formats.markdown.mermaid`, with the firmware first, beside userspace (the
+    two start operations)."""
     w = trace.world
     used = {s.action.thread for s in trace.steps} | {s.obs.thread for s in trace.steps}
     writers = [t for t in w.writer_threads() if t in used] or ["w0"]
-    out = [(f"t:{t}", f"userspace {t}") for t in writers]
+    out = [("fw", "firmware")] + [(f"t:{t}", f"userspace {t}") for t in writers]
     if any(s.action.kind in ("read", "inject") for s in trace.steps):
         out.append(("user", "userspace (reads, debugfs)"))
     out += [("sysfs", "sysfs"), ("core", "hotplug core")]
     out += [(f"cb:{cb.name}", f"{cb.name} (priority {int(cb.priority)})") for cb in w.chain()]
-    out += [("node", "node state"), ("fw", "firmware")]
+    out.append(("node", "node state"))
     return out
 
 

@@ -42,7 +42,7 @@
   function yn(b) { return b ? "yes" : "no"; }
 
   /* --- the sequence diagram ------------------------------------------------------------ */
-  var LANE = 124, GUT = 40, HEAD = 40, LINE = 20;
+  var LANE = 104, GUT = 34, HEAD = 40, LINE = 20;
 
   function diagram(v, trace) {
     var lanes = trace.lanes, steps = trace.steps;
@@ -87,10 +87,12 @@
     lanes.forEach(function (name, i) {
       svg.insertBefore(sv("line", {x1: x(i), y1: HEAD, x2: x(i), y2: y, "class": "lifeline"}), svg.childNodes[2]);
       svg.appendChild(sv("rect", {x: x(i) - LANE / 2 + 4, y: 4, width: LANE - 8, height: HEAD - 10, "class": "lanehead"}));
-      var t = sv("text", {x: x(i), y: 24, "class": "lanetext", "text-anchor": "middle"},
-                 name.length > 22 ? name.slice(0, 21) + "\u2026" : name);
+      var cut = name.indexOf(" ("), head = cut > 0 ? name.slice(0, cut) : name, sub = cut > 0 ? name.slice(cut + 1) : "";
+      var short = function (s) { return s.length > 17 ? s.slice(0, 16) + "\u2026" : s; };
+      var t = sv("text", {x: x(i), y: sub ? 18 : 24, "class": "lanetext", "text-anchor": "middle"}, short(head));
       t.appendChild(sv("title", {}, name));
       svg.appendChild(t);
+      if (sub) svg.appendChild(sv("text", {x: x(i), y: 30, "class": "lanesub", "text-anchor": "middle"}, short(sub)));
     });
     svg.setAttribute("height", y + 8);
     svg.setAttribute("viewBox", "0 0 " + width + " " + (y + 8));
