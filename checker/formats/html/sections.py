@@ -47,26 +47,37 @@ class Page:
     def trace(self, data: Any, label: str, summary: str = "", open_: bool = False) -> str:
         """A collapsible step-through viewer of ``data`` (a memhp-trace/1 object), or "same
         trace as" with a link when the page already shows that trace."""
+        anchor, html = self.place(data, label, summary, open_)
+        if html or anchor is None:
+            return html
+        return f'<p class="same">same trace as <a href="#{anchor}">{text(self.label(anchor))}</a></p>'
+
+    def label(self, anchor: str) -> str:
+        return next(lab for a, lab in self.seen.values() if a == anchor)
+
+    def place(self, data: Any, label: str, summary: str = "", open_: bool = False
+              ) -> tuple[str | None, str]:
+        """(the anchor of ``data``'s viewer, its HTML); the HTML is empty when the page already
+        has that trace (the anchor is then the first one's), both empty for no trace."""
         if not isinstance(data, dict):
-            return ""
+            return None, ""
         key = json.dumps(data, sort_keys=True)
         if key in self.seen:
-            anchor, first = self.seen[key]
-            return f'<p class="same">same trace as <a href="#{anchor}">{text(first)}</a></p>'
+            return self.seen[key][0], ""
         anchor = self.anchor("trace")
         self.seen[key] = (anchor, label)
         try:
             trace = Trace.from_json(data, label)
             view = viewer_data(trace, self.graph)
         except MemhpError as e:
-            return f'<p class="unavailable" id="{anchor}">trace cannot be shown: {text(e)}</p>'
+            return anchor, f'<p class="unavailable" id="{anchor}">trace cannot be shown: {text(e)}</p>'
         n = len(self.traces)
         self.traces.append(view)
         steps = len(trace.steps)
         head = summary or f"trace: {steps} step{'s' if steps != 1 else ''}"
-        return (f'<details class="trace" id="{anchor}"{" open" if open_ else ""}><summary>'
-                f'{text(head)}</summary><div class="viewer" data-trace="{n}" tabindex="0"></div>'
-                f'</details>')
+        return anchor, (f'<details class="trace" id="{anchor}"{" open" if open_ else ""}><summary>'
+                        f'{text(head)}</summary><div class="viewer" data-trace="{n}" '
+                        f'tabindex="0"></div></details>')
 
 
 def _meta(pairs: list[tuple[str, Any]]) -> str:
@@ -78,6 +89,10 @@ def _exit(code: Any) -> str:
     meaning = EXIT_MEANING.get(code, "unknown code") if isinstance(code, int) else "not given"
     cls = f"exit{code}" if code in EXIT_MEANING else "exit2"
     return f'<span class="exit {cls}">{text(code)}</span> {text(meaning)}'
+
+
+def _num(v: Any) -> str:
+    return text(f"{v:,}" if isinstance(v, int) else v)
 
 
 def _notes(notes: Any) -> str:
@@ -119,9 +134,11 @@ def result_section(page: Page, doc: dict[str, Any], n: int) -> str:
     base = doc.get("baseline") or {}
     meta = [("command", text(cmd)), ("profile", text(doc.get("profile"))),
             ("world", text(doc.get("world"))), ("exit", _exit(doc.get("exit"))),
-            ("states", text(f"{counts.get('states', 0):,}")),
-            ("transitions", text(f"{counts.get('transitions', 0):,}")),
-            ("depth", text(counts.get("depth", 0))), ("times", _secs(doc.get("timings")))]
+            ("times", _secs(doc.get("timings")))]
+    if any(counts.get(k) for k in ("states", "transitions", "depth")):  # prove counts none
+        meta[4:4] = [("states", _num(counts.get("states"))),
+                     ("transitions", _num(counts.get("transitions"))),
+                     ("depth", _num(counts.get("depth")))]
     if base:
         meta.append(("baseline", text(
             f"{base.get('pinned', 0)} pinned, {len(base.get('new') or [])} new, "
@@ -155,6 +172,7 @@ def _invariants(page: Page, invs: list[dict[str, Any]], n: int) -> str:
         if e not in engines:
             engines.append(e)
         rows.setdefault(name, {})[e] = inv
+    below: list[str] = []  # the viewers of traces no finding has, after the table
     head = "".join(f"<th>{text(e)}</th>" for e in engines)
     out = [f'<h3>Invariants ({len(rows)})</h3><table class="grid invariants"><tr><th>invariant</th>'
            f'<th>what the document says</th>{head}</tr>']
@@ -171,12 +189,19 @@ def _invariants(page: Page, invs: list[dict[str, Any]], n: int) -> str:
                     f'{text(inv.get("bound"))}')
             if inv.get("message"):
                 cell += f'<div class="vmsg">{text(inv["message"])}</div>'
-            if isinstance(inv.get("trace"), dict):
-                cell += page.trace(inv["trace"], f"{name} ({e})", f"trace of {name}")
+            anchor, html = page.place(inv.get("trace"), f"{name} ({e})",
+                                      f"trace of {name} ({e}, {verdict})")
+            if anchor is not None:
+                steps = len(inv["trace"].get("steps") or [])
+                cell += (f'<div><a href="#{anchor}">{"trace" if html else "same trace as"} '
+                         f'({steps} step{"s" if steps != 1 else ""})</a></div>')
+                below.append(html)
             cells.append(f"<td>{cell}</td>")
         out.append(f"<tr><td><code>{text(name)}</code></td><td class=\"quote\">"
                    f"{promise(name, first.get('seed_section'))}</td>{''.join(cells)}</tr>")
     out.append("</table>")
+    if any(below):
+        out.append("<h4>Traces of the invariants</h4>" + "".join(below))
     return "".join(out)
 
 

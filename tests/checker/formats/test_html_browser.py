@@ -10,6 +10,7 @@ MEMHP_REQUIRE_BROWSER=1 (CI), where that fails."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import time
@@ -37,7 +38,8 @@ pytestmark = pytest.mark.engine
 def _need_browser() -> None:
     try:
         browser_paths()
-        import selenium  # noqa: F401
+        if importlib.util.find_spec("selenium") is None:
+            raise ImportError("selenium is not installed (pip install -e '.[test]')")
     except (MemhpError, ImportError) as e:
         if os.environ.get("MEMHP_REQUIRE_BROWSER") == "1":
             pytest.fail(f"MEMHP_REQUIRE_BROWSER=1 but the browser test cannot run: {e}")

@@ -44,9 +44,21 @@
   /* --- the sequence diagram ------------------------------------------------------------ */
   var LANE = 104, GUT = 34, HEAD = 40, LINE = 20;
 
+  /* the lane titles (a header that stays in view) and the rows, as two SVGs of one width */
   function diagram(v, trace) {
     var lanes = trace.lanes, steps = trace.steps;
     var width = GUT + lanes.length * LANE + 10;
+    var x = function (i) { return GUT + i * LANE + LANE / 2; };
+    var head = sv("svg", {"class": "seqsvg", width: width, height: HEAD, viewBox: "0 0 " + width + " " + HEAD});
+    lanes.forEach(function (name, i) {
+      head.appendChild(sv("rect", {x: x(i) - LANE / 2 + 4, y: 4, width: LANE - 8, height: HEAD - 10, "class": "lanehead"}));
+      var cut = name.indexOf(" ("), main = cut > 0 ? name.slice(0, cut) : name, sub = cut > 0 ? name.slice(cut + 1) : "";
+      var short = function (s) { return s.length > 17 ? s.slice(0, 16) + "\u2026" : s; };
+      var t = sv("text", {x: x(i), y: sub ? 18 : 24, "class": "lanetext", "text-anchor": "middle"}, short(main));
+      t.appendChild(sv("title", {}, name));
+      head.appendChild(t);
+      if (sub) head.appendChild(sv("text", {x: x(i), y: 30, "class": "lanesub", "text-anchor": "middle"}, short(sub)));
+    });
     var svg = sv("svg", {"class": "seqsvg", width: width, role: "img"});
     svg.appendChild(sv("title", {}, "sequence diagram of the trace"));
     var defs = sv("defs", {});
@@ -55,8 +67,9 @@
     mk.appendChild(sv("path", {d: "M0,0 L10,5 L0,10 z", "class": "arrowhead"}));
     defs.appendChild(mk);
     svg.appendChild(defs);
-    var x = function (i) { return GUT + i * LANE + LANE / 2; };
-    var y = HEAD + 6, rows = [];
+    var lifelines = sv("g", {});
+    svg.appendChild(lifelines);
+    var y = 4, rows = [];
     steps.forEach(function (s, k) {
       var n = Math.max(1, s.msgs.length), h = n * LINE + 8;
       var g = sv("g", {"class": "row", "data-step": k});
@@ -85,19 +98,16 @@
       y += h;
     });
     lanes.forEach(function (name, i) {
-      svg.insertBefore(sv("line", {x1: x(i), y1: HEAD, x2: x(i), y2: y, "class": "lifeline"}), svg.childNodes[2]);
-      svg.appendChild(sv("rect", {x: x(i) - LANE / 2 + 4, y: 4, width: LANE - 8, height: HEAD - 10, "class": "lanehead"}));
-      var cut = name.indexOf(" ("), head = cut > 0 ? name.slice(0, cut) : name, sub = cut > 0 ? name.slice(cut + 1) : "";
-      var short = function (s) { return s.length > 17 ? s.slice(0, 16) + "\u2026" : s; };
-      var t = sv("text", {x: x(i), y: sub ? 18 : 24, "class": "lanetext", "text-anchor": "middle"}, short(head));
-      t.appendChild(sv("title", {}, name));
-      svg.appendChild(t);
-      if (sub) svg.appendChild(sv("text", {x: x(i), y: 30, "class": "lanesub", "text-anchor": "middle"}, short(sub)));
+      lifelines.appendChild(sv("line", {x1: x(i), y1: 0, x2: x(i), y2: y, "class": "lifeline"}));
     });
     svg.setAttribute("height", y + 8);
     svg.setAttribute("viewBox", "0 0 " + width + " " + (y + 8));
     v.rows = rows;
-    return svg;
+    var box = el("div", "seqbox"), top = el("div", "seqhead");
+    top.appendChild(head);
+    box.appendChild(top);
+    box.appendChild(svg);
+    return box;
   }
 
   /* --- the state panel ------------------------------------------------------------------- */
@@ -253,8 +263,8 @@
     v.panel.replaceChildren(panel(v, k));
     var r = v.rows[k], box = v.seq;
     if (r && box) {
-      var y = Number(r.getAttribute("y")), h = Number(r.getAttribute("height"));
-      if (y < box.scrollTop || y + h > box.scrollTop + box.clientHeight) box.scrollTop = Math.max(0, y - 40);
+      var y = Number(r.getAttribute("y")) + HEAD, h = Number(r.getAttribute("height"));
+      if (y - HEAD < box.scrollTop || y + h > box.scrollTop + box.clientHeight) box.scrollTop = Math.max(0, y - HEAD - 40);
     }
   }
   function activate(v) {
@@ -302,6 +312,14 @@
     if (k) { show(active, active.k + k); e.preventDefault(); }
     else if (e.key === "Home") { show(active, 0); e.preventDefault(); }
     else if (e.key === "End") { show(active, active.trace.steps.length - 1); e.preventDefault(); }
+  });
+
+  /* a link to a trace ("same trace as") opens its viewer */
+  document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a[href^='#']") : null;
+    if (!a) return;
+    var d = document.getElementById(a.getAttribute("href").slice(1));
+    if (d && d.tagName === "DETAILS") d.open = true;
   });
 
   Array.prototype.forEach.call(document.querySelectorAll("details.trace"), function (d) {
