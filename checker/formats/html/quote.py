@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from checker.formats.steps import visible
 
-_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-                   "\u2029": "\\u2029"}
+_SCRIPT_ESCAPES: Mapping[str, str] = MappingProxyType({
+    "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def text(value: object) -> str:

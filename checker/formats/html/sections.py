@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 from itertools import zip_longest
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 from checker.formats.html.quote import para, text
 from checker.formats.html.viewer import viewer_data
@@ -27,8 +28,9 @@ from checker.formats.traces import Trace, describe
 from spec.errors import MemhpError
 
 #: design.md section 4
-EXIT_MEANING = {0: "all hold, or the findings equal the baseline", 1: "a violation or a difference",
-                2: "bad usage or input", 3: "inconclusive (unknown, cti)"}
+EXIT_MEANING: Mapping[int, str] = MappingProxyType({
+    0: "all hold, or the findings equal the baseline", 1: "a violation or a difference",
+    2: "bad usage or input", 3: "inconclusive (unknown, cti)"})
 
 
 class Page:
@@ -443,9 +445,9 @@ def conform_section(page: Page, doc: dict[str, Any], n: int) -> str:
     return "".join(out)
 
 
-SECTIONS: dict[str, Callable[[Page, dict[str, Any], int], str]] = {
+SECTIONS: Mapping[str, Callable[[Page, dict[str, Any], int], str]] = MappingProxyType({
     "memhp-result/1": result_section, "memhp-review/1": review_section,
     "memhp-diff/1": diff_section, "memhp-conform/1": conform_section,
-}
+})
 
 __all__ = ["EXIT_MEANING", "Page", "SECTIONS", "aligned", "promise"]

@@ -21,7 +21,8 @@ Leaves out: the invariant monitor's bookkeeping, and per-page state (the spec ha
 
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from checker.formats.steps import action_text, answer, machine_changes, returned, shown, visible
 from checker.formats.traces import Trace, describe
@@ -31,7 +32,7 @@ from spec.state import PAGES_ONLINE, thread_names
 
 #: the C function a spec handler (``Op.pc``, or ``Op.next`` while waiting or calling a chain)
 #: stands for (spec/steps/*.py docstrings)
-FUNCTIONS: dict[str, str] = {
+FUNCTIONS: Mapping[str, str] = MappingProxyType({
     "ha_add": "add_memory() (mm/memory_hotplug.c)",
     "dev_op": "device_online() / device_offline() (drivers/base/core.c)",
     "ws_check": "memory_block_change_state() (drivers/base/memory.c)",
@@ -47,11 +48,12 @@ FUNCTIONS: dict[str, str] = {
         "off_entry", "off_isolate", "off_after_going", "off_failed", "off_after_commit",
         "off_undo_unlock", "off_unlock_hp", "off_node_going", "off_node_cancel",
         "off_mem_offline", "off61_entry", "off61_undo_tail")},
-}
+})
 
-_RETURNED = {"write": "returned from write(2)", "hotadd": "returned to the ACPI driver (add)",
-             "hotremove": "returned to the ACPI driver (eject)", "read": "read(2) returned",
-             "inject": "debugfs write returned"}
+_RETURNED: Mapping[str, str] = MappingProxyType({
+    "write": "returned from write(2)", "hotadd": "returned to the ACPI driver (add)",
+    "hotremove": "returned to the ACPI driver (eject)", "read": "read(2) returned",
+    "inject": "debugfs write returned"})
 
 
 def function_of(op: Any) -> str:

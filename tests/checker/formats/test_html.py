@@ -338,6 +338,16 @@ def test_hostile_text_stays_text(docs: dict[str, dict[str, Any]]) -> None:
     assert "\x00" not in page and "\x1b" not in page and "\u2028" not in page
 
 
+def test_the_script_writes_no_markup() -> None:
+    """The page's script builds elements and sets text and attributes; it never parses HTML
+    or code from strings."""
+    js = asset("viewer.js")
+    for banned in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+                   "Function(", "setTimeout(", "setInterval(", "srcdoc", "javascript:"):
+        assert banned not in js, banned
+    assert "textContent" in js and "JSON.parse" in js
+
+
 def test_quoting_helpers() -> None:
     assert text('<a href="x">\n') == "&lt;a href=&quot;x&quot;&gt;\\n"
     s = script_json({"k": "</script>&\u2028"})
