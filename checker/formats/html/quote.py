@@ -37,10 +37,22 @@ def text(value: object) -> str:
 
 
 def para(value: object) -> str:
-    """Longer prose (an explanation, a quoted sentence): like :func:`text`, but its line
-    breaks kept as ``<br>``."""
+    """Longer prose (an explanation): like :func:`text`, but its line breaks kept as ``<br>``
+    and a name between backticks (```tier```, as the explanations write them) as ``<code>``
+    when a line's backticks pair up.
+
+    >>> para("`inject` got <it>")
+    '<code>inject</code> got &lt;it&gt;'
+    """
     s = value if isinstance(value, str) else str(value)
-    return "<br>".join(text(line) for line in s.split("\n"))
+    out = []
+    for line in s.split("\n"):
+        parts = line.split("`")
+        if len(parts) % 2 == 0:  # an odd number of backticks: shown as written
+            parts = [line]
+        out.append("".join(f"<code>{text(p)}</code>" if i % 2 else text(p)
+                           for i, p in enumerate(parts)))
+    return "<br>".join(out)
 
 
 def clean(value: Any) -> Any:

@@ -218,6 +218,11 @@ def _findings(page: Page, findings: list[dict[str, Any]], n: int) -> str:
         story.setdefault(k, json.dumps(f.get("trace"), sort_keys=True))
     stories = list(dict.fromkeys(story.values()))
     order = sorted(groups, key=lambda k: stories.index(story[k]))
+    anchors = {id(f): page.anchor("finding") for k in order for f in groups[k]}
+    told: dict[str, list[dict[str, Any]]] = {}  # the findings of each trace, in page order
+    for k in order:
+        for f in groups[k]:
+            told.setdefault(json.dumps(f.get("trace"), sort_keys=True), []).append(f)
     out = []
     for inv, cause in order:
         out.append(f'<div class="group"><h4><code>{text(inv)}</code> [{text(cause)}]</h4>'
@@ -227,13 +232,18 @@ def _findings(page: Page, findings: list[dict[str, Any]], n: int) -> str:
             cls = "finding new" if status == "new" else "finding"
             trace = f.get("trace")
             steps = len(trace.get("steps") or []) if isinstance(trace, dict) else 0
-            out.append(f'<div class="{cls}"><div class="meta"><div><b>key</b><code>'
+            out.append(f'<div class="{cls}" id="{anchors[id(f)]}"><div class="meta"><div><b>key</b><code>'
                        f'{text(f.get("key"))}</code></div><div><b>engine</b>{text(f.get("engine"))}'
                        f'</div><div><b>status</b>{text(status or "-")}</div><div><b>steps</b>'
                        f'{steps}</div></div>')
             if isinstance(trace, dict) and isinstance(trace.get("violation"), dict):
                 out.append(f'<p class="violates">{text(trace["violation"].get("message"))}</p>')
             out.append(f'<p class="explanation">{para(f.get("explanation") or "")}</p>')
+            same = told[json.dumps(trace, sort_keys=True)]
+            if isinstance(trace, dict) and len(same) > 1 and same[0] is f:
+                out.append('<p class="same">one story: this trace also shows ' + ", ".join(
+                    f'<a href="#{anchors[id(g)]}">{text(g.get("key"))}</a>' for g in same[1:])
+                    + "</p>")
             out.append(page.trace(trace, f"finding {f.get('key')}"))
             out.append("</div>")
         out.append("</div>")
