@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -29,9 +30,10 @@ EXTRA_HOSTILE = ["]]>", "</failure><testcase name='x'>", "\"'", "a\x0b\x0c\x7fb"
 
 # --- documents ----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=None)
 def verify_doc(drop: str | None = DROPPED) -> dict[str, Any]:
     """verify's memhp-result/1: the explorer on the default world to 10 steps, judged by the
-    packaged baseline less ``drop``."""
+    packaged baseline less ``drop`` (made once per test session; tests copy before changing)."""
     from checker.commands.verify import run_verify
     from checker.review.baseline import load_baseline
     from spec.worlds import builtin_world
@@ -43,8 +45,10 @@ def verify_doc(drop: str | None = DROPPED) -> dict[str, Any]:
     return doc
 
 
+@lru_cache(maxsize=None)
 def review_doc() -> dict[str, Any]:
-    """review's memhp-review/1 of a patch that breaks slub_structures (7 steps, 1 operation)."""
+    """review's memhp-review/1 of a patch that breaks slub_structures (7 steps, 1 operation),
+    made once per test session; tests copy before changing."""
     from checker.review.engine import load_patch, review
     from checker.review.report import review_json
     from spec.profiles import get_profile
