@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from checker.commands.outputs import output_args, write_outputs
 from spec.errors import MemhpError
 from spec.profiles import PROFILES, get_profile
 
@@ -36,6 +37,10 @@ def register(sub: Any, common: Any) -> None:
     p.add_argument("--list", action="store_true", help="list the suite and exit (no QEMU)")
     p.add_argument("--out", default="reports", help="where to write conformance.md/json (default ./reports)")
     p.add_argument("--json", action="store_true", help="print the JSON report to stdout")
+    p.add_argument("--tap", action="store_true",
+                   help="print TAP version 13 to stdout, one test per trace, instead of the "
+                        "summary (docs/ci.md)")
+    output_args(p)
     p.set_defaults(func=run)
 
 
@@ -128,6 +133,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise MemhpError("--limit must be at least 1")
+    if args.tap and (args.json or args.list):
+        from checker.commands.common import UsageError
+
+        raise UsageError(f"conform: --tap and --{'json' if args.json else 'list'} both print to "
+                         f"stdout; give one of them")
     if args.list:
         suite = _suite(args)
         for name, t, purpose in suite:
@@ -151,10 +161,19 @@ def run(args: argparse.Namespace) -> int:
             "machine": "QEMU 7.2 q35 TCG"}
     md, js = report.write(result, meta, Path(args.out))
     s = report.summary(result)
-    progress(f"agreement {s['agreement']} ({s['diverged']} diverged, {s['error']} errors) in "
-             f"{time.monotonic() - t0:.0f} s; wrote {md} and {js}")
+    doc = report.to_json(result, meta)
+    if args.tap:
+        from checker.conform.tap import tap
+
+        progress(f"wrote {md} and {js}")
+        print(tap(doc), end="", flush=True)
+    else:
+        progress(f"agreement {s['agreement']} ({s['diverged']} diverged, {s['error']} errors) in "
+                 f"{time.monotonic() - t0:.0f} s; wrote {md} and {js}")
+    for path in write_outputs(args, [doc]):
+        progress(f"wrote {path}")
     if args.json:
-        print(json.dumps(report.to_json(result, meta), indent=1))
+        print(json.dumps(doc, indent=1))
     if s["error"]:
         return 3
     return 1 if s["diverged"] else 0
