@@ -1,7 +1,9 @@
 """The HTML report (checker.formats.html), without a browser: the page of every kind of document,
 its structure, the per-step states its viewer shows (checked against the spec replayed
 independently), the alignment of diff traces, and hostile text in every field staying text.
-The browser test (test_html_browser.py) drives the same pages in Chromium."""
+The browser test (test_html_browser.py) drives the same pages in Chromium. Tests that read the
+documents of an explorer run and a diff (about two seconds, once per module) are in the
+``engine`` tier; the quoting tests are unit tests."""
 
 from __future__ import annotations
 
@@ -160,6 +162,7 @@ def check_structure(source: str) -> Page:
     return p
 
 
+@pytest.mark.engine
 def test_every_kind_of_document(docs: dict[str, dict[str, Any]]) -> None:
     page = html_page(list(docs.values()))
     p = check_structure(page)
@@ -186,6 +189,7 @@ def test_every_kind_of_document(docs: dict[str, dict[str, Any]]) -> None:
         assert f["key"] in shown and visible(f["explanation"]).replace("`", "") in joined
 
 
+@pytest.mark.engine
 def test_offline_and_pinned_by_hash(docs: dict[str, dict[str, Any]]) -> None:
     page = html_page([docs["verify"]])
     assert not re.search(r"(?i)\b(src|href)\s*=\s*[\"']?(https?:|//)", page)
@@ -197,6 +201,7 @@ def test_offline_and_pinned_by_hash(docs: dict[str, dict[str, Any]]) -> None:
     assert "default-src 'none'" in csp.group(1)
 
 
+@pytest.mark.engine
 def test_same_trace_is_one_story(docs: dict[str, dict[str, Any]]) -> None:
     v = copy.deepcopy(docs["verify"])
     twin = copy.deepcopy(v["findings"][0])
@@ -210,6 +215,7 @@ def test_same_trace_is_one_story(docs: dict[str, dict[str, Any]]) -> None:
     assert len(p.data()["traces"]) == len({json.dumps(f["trace"], sort_keys=True) for f in v["findings"]})
 
 
+@pytest.mark.engine
 def test_each_step_shows_the_spec_state(docs: dict[str, dict[str, Any]]) -> None:
     """Blocks, nodes and the sysfs tree at every step of every trace are those of the spec
     replayed on its own (checker.formats.states.spec_states, spec.sysfs.render)."""
@@ -251,6 +257,7 @@ def test_each_step_shows_the_spec_state(docs: dict[str, dict[str, Any]]) -> None
     assert checked > 40
 
 
+@pytest.mark.engine
 def test_a_mirror_trace_shows_its_observations(docs: dict[str, dict[str, Any]]) -> None:
     r = docs["review"]
     data = Page(html_page([r])).data()
@@ -262,6 +269,7 @@ def test_a_mirror_trace_shows_its_observations(docs: dict[str, dict[str, Any]]) 
     assert [s["point"] for s in shown["steps"][1:]] == [st["obs"]["point"] for st in raw["steps"]]
 
 
+@pytest.mark.engine
 def test_diff_traces_are_aligned(docs: dict[str, dict[str, Any]]) -> None:
     d = docs["diff"]
     page = html_page([d])
@@ -325,6 +333,7 @@ def hostile_docs(docs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [v, r, c]
 
 
+@pytest.mark.engine
 def test_hostile_text_stays_text(docs: dict[str, dict[str, Any]]) -> None:
     page = html_page(hostile_docs(docs))
     p = check_structure(page)
