@@ -70,8 +70,7 @@ def run(args: Any) -> int:
         model: Model = SpecModel(w, reduce=not args.no_reduce)
     else:
         model = MirrorModel(w, None if args.impl == "mirror" else load_impl(args.impl))
-    if args.graph:
-        _graph(model, args)
+    graph = _graph(model, args) if args.graph else None
     progress = for_command(args.json)
     try:
         res = explore(model, max_depth=args.max_depth, progress=progress, max_states=max_states,
@@ -88,6 +87,8 @@ def run(args: Any) -> int:
     r.findings = findings_of(w, res)
     r.notes.append(budget_note(res, max_states, mib))
     r.exit = EXIT_VIOLATION if res.hits else EXIT_OK
+    if graph is not None:
+        _draw(graph, r.findings, args)
     if args.traces:
         d = Path(args.traces)
         try:
@@ -103,17 +104,31 @@ def run(args: Any) -> int:
     return r.exit
 
 
-def _graph(model: Model, args: Any) -> None:
+def _graph(model: Model, args: Any) -> Any:
     """--graph: the state graph, built before the exploration so that a world too big for a
-    picture is refused at once, and written whole or not at all."""
+    picture is refused at once; drawn after it (:func:`_draw`), with the findings marked."""
     from pathlib import Path
 
     from checker.engines import stategraph
 
     if Path(args.graph).suffix.lower() not in stategraph.SUFFIXES:
         raise UsageError(f"{args.graph}: --graph writes {', '.join(stategraph.SUFFIXES)}")
-    g = stategraph.build(model, args.graph_limit or stategraph.DEFAULT_LIMIT, args.max_depth)
+    return stategraph.build(model, args.graph_limit or stategraph.DEFAULT_LIMIT, args.max_depth)
+
+
+def _draw(g: Any, findings: list[Any], args: Any) -> None:
+    """Mark each finding's trace on the graph and write it whole or not at all; says on stderr
+    what it is doing, since a large layout takes a while."""
+    import sys
+
+    from checker.engines import stategraph
+
+    marked = stategraph.mark(g, [(f"{f.invariant} [{f.cause}]", [st.action for st in f.trace.steps])
+                                 for f in findings])
+    print(f"drawing the state graph ({g.number_of_nodes():,} states) to {args.graph}",
+          file=sys.stderr, flush=True)
     how = stategraph.write(g, args.graph)
     if not args.json:
         print(f"state graph: {g.number_of_nodes():,} states, {g.number_of_edges():,} edges, "
-              f"{len(stategraph.components(g))} strongly connected components -> {args.graph} ({how})")
+              f"{len(stategraph.components(g))} strongly connected components, {marked} of "
+              f"{len(findings)} findings marked in red -> {args.graph} ({how})")

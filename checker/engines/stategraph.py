@@ -38,6 +38,13 @@ from spec.actions import STATE_TEXT, Action
 from spec.errors import MemhpError
 
 DEFAULT_LIMIT = 5000
+#: above this many states, SVG and PNG are laid out by Graphviz sfdp (force-directed, about a
+#: second for 666 states) instead of dot, whose layered layout took minutes for that graph
+DOT_MAX = 150
+#: seconds a Graphviz layout may take before the picture is given up (one line, exit 2)
+DRAW_TIMEOUT = 120
+LEGEND = ("doubled: the initial state; dashed: inside an operation; red: where a finding's "
+          "shortest trace violates the invariant; bold red edges: that trace")
 SUFFIXES = (".dot", ".svg", ".png", ".graphml")
 
 
@@ -171,11 +178,31 @@ def terminal_components(g: nx.DiGraph) -> list[set[int]]:
                   key=lambda c: (-len(c), min(c)))
 
 
+def mark(g: nx.DiGraph, traces: list[tuple[str, list[Action]]]) -> int:
+    """Mark each finding's shortest trace on ``g``: its edges ``on_trace``, its last state
+    ``violates`` (the finding's name). A trace is walked edge by edge from the initial state; a
+    step no edge carries ends its walk. Returns how many traces were marked to their end."""
+    done = 0
+    for name, actions in traces:
+        u = 0
+        for a in actions:
+            nxt = [v for v in g.successors(u) if a in g.edges[u, v]["actions"]]
+            if not nxt:
+                break
+            g.edges[u, nxt[0]]["on_trace"] = True
+            u = nxt[0]
+        else:
+            g.nodes[u].setdefault("violates", []).append(name)
+            done += 1
+    return done
+
+
 def to_dot(g: nx.DiGraph) -> str:
     """The graph as Graphviz DOT text: the initial state doubled, states inside an operation
-    dashed, each edge labelled with its action (and how many more lead the same way)."""
+    dashed, the violating states of findings red and their traces bold red (see LEGEND), each
+    edge labelled with its action (and how many more lead the same way)."""
     title = (f"{g.graph.get('model', '')} world {g.graph.get('world', '')}: "
-             f"{g.number_of_nodes()} states, {g.number_of_edges()} edges")
+             f"{g.number_of_nodes()} states, {g.number_of_edges()} edges. {LEGEND}")
     lines = [f"digraph {dot_string(g.graph.get('world', 'memhp'))} {{",
              f"  label={dot_string(title)};",
              "  node [shape=box, fontsize=9, fontname=monospace];",
@@ -185,14 +212,20 @@ def to_dot(g: nx.DiGraph) -> str:
         style = []
         if n == 0:
             style.append("peripheries=2")
-        if not d.get("quiescent", True):
+        dashed = not d.get("quiescent", True)
+        if d.get("violates"):
+            style.append('style="filled' + (',dashed"' if dashed else '"'))
+            style += ["fillcolor=\"#f4a6a6\"", "color=red"]
+            label += "\nviolates " + ", ".join(d["violates"])
+        elif dashed:
             style.append("style=dashed")
         extra = (", " + ", ".join(style)) if style else ""
         lines.append(f"  s{n} [label={dot_string(f'{n}: ' + label)}{extra}];")
     for u, v, d in g.edges(data=True):
         more = len(d["actions"]) - 1
         label = d["label"] + (f" (+{more})" if more else "")
-        lines.append(f"  s{u} -> s{v} [label={dot_string(label)}];")
+        red = ", color=red, penwidth=2.5" if d.get("on_trace") else ""
+        lines.append(f"  s{u} -> s{v} [label={dot_string(label)}{red}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -226,15 +259,36 @@ def write(g: nx.DiGraph, path: str | Path) -> str:
         if suffix == ".graphml":
             nx.write_graphml(_plain_copy(g), p)
             return "GraphML"
-        if shutil.which("dot"):
-            r = subprocess.run(["dot", f"-T{suffix[1:]}", "-o", str(p)], input=to_dot(g),
-                               capture_output=True, encoding="utf-8", errors="replace", timeout=300)
+        layout = "dot" if g.number_of_nodes() <= DOT_MAX else "sfdp"
+        if shutil.which(layout):
+            argv = [layout, f"-T{suffix[1:]}", "-o", str(p)]
+            if layout == "sfdp":
+                argv[1:1] = ["-Goverlap=prism", "-Gsplines=false"]
+            try:
+                r = subprocess.run(argv, input=to_dot(g), capture_output=True, encoding="utf-8",
+                                   errors="replace", timeout=DRAW_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                _remove(p)
+                raise StateGraphError(
+                    f"{p}: Graphviz {layout} did not lay out {g.number_of_nodes():,} states in "
+                    f"{DRAW_TIMEOUT} s; write .dot or .graphml, or bound the graph with "
+                    f"--max-depth") from None
             if r.returncode != 0:
-                raise StateGraphError(f"{p}: Graphviz dot failed: {visible(r.stderr.strip()[:200])}")
-            return "Graphviz dot"
+                _remove(p)
+                raise StateGraphError(f"{p}: Graphviz {layout} failed: {visible(r.stderr.strip()[:200])}")
+            return f"Graphviz {layout}" + ("" if layout == "dot" else
+                                           f" (force-directed: more than {DOT_MAX} states)")
         return _matplotlib(g, p)
     except OSError as e:
         raise StateGraphError(f"{p}: cannot write ({e.strerror})") from None
+
+
+def _remove(p: Path) -> None:
+    """No half-drawn picture is left behind."""
+    try:
+        p.unlink()
+    except OSError:
+        pass
 
 
 def _matplotlib(g: nx.DiGraph, p: Path) -> str:
@@ -250,7 +304,11 @@ def _matplotlib(g: nx.DiGraph, p: Path) -> str:
     fig = plt.figure(figsize=(12, 9))
     pos = nx.spring_layout(g, seed=1)
     nx.draw_networkx(g, pos, node_size=120, font_size=6,
-                     node_color=["#f2c14e" if n == 0 else "#9ecae1" for n in g.nodes])
+                     node_color=["#f4a6a6" if g.nodes[n].get("violates") else
+                                 "#f2c14e" if n == 0 else "#9ecae1" for n in g.nodes],
+                     edge_color=["red" if d.get("on_trace") else "black"
+                                 for _, _, d in g.edges(data=True)])
+    fig.suptitle(LEGEND, fontsize=8)
     fig.savefig(p)
     plt.close(fig)
     return "matplotlib"

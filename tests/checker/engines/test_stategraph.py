@@ -163,3 +163,39 @@ def test_cli_graph(tmp_path, capsys) -> None:
     assert not big.exists()
     assert main(["explore", "--world", str(world), "--graph", str(tmp_path / "g.jpeg")]) == 2
     assert "--graph writes" in capsys.readouterr().err
+
+
+def test_findings_are_marked_red_along_their_trace(tmp_path) -> None:
+    model = tiny("v3.4")
+    g = sg.build(model)
+    res = explore(model)
+    assert res.traces, "the tiny v3.4 world has findings to mark"
+    traces = [(f"{inv} [{cause}]", [st.action for st in t.steps]) for (inv, cause), t in res.traces.items()]
+    assert sg.mark(g, traces) == len(traces)
+    red = [n for n, d in g.nodes(data=True) if d.get("violates")]
+    assert red and all(g.nodes[n]["depth"] >= 1 for n in red)
+    path = [(u, v) for u, v, d in g.edges(data=True) if d.get("on_trace")]
+    assert path and any(u == 0 for u, _ in path)
+    dot = sg.to_dot(g)
+    assert dot.count("fillcolor=\"#f4a6a6\"") == len(red) and "penwidth=2.5" in dot
+    assert "red: where a finding's shortest trace violates" in dot
+    # a trace the graph does not carry is not marked
+    h = sg.build(model)
+    assert sg.mark(h, [("x", [traces[0][1][0]] * 50)]) == 0
+    assert not any(d.get("violates") for _, d in h.nodes(data=True))
+
+
+@pytest.mark.skipif(not shutil.which("sfdp"), reason="Graphviz not installed")
+def test_a_large_graph_is_laid_out_by_sfdp_and_a_slow_one_gives_up(tmp_path, monkeypatch) -> None:
+    g = sg.build(tiny("v3.4"))
+    monkeypatch.setattr(sg, "DOT_MAX", 5)
+    assert sg.write(g, tmp_path / "g.svg").startswith("Graphviz sfdp")
+    assert ET.parse(tmp_path / "g.svg").getroot().tag.endswith("svg")
+
+    def slow(*a, **k):
+        raise sg.subprocess.TimeoutExpired(a[0], k.get("timeout"))
+
+    monkeypatch.setattr(sg.subprocess, "run", slow)
+    with pytest.raises(sg.StateGraphError, match="did not lay out .* write .dot or .graphml"):
+        sg.write(g, tmp_path / "h.png")
+    assert not (tmp_path / "h.png").exists()
