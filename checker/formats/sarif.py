@@ -18,9 +18,10 @@ produces the wrong value (the ``show`` function of a sysfs file, the removal of 
 operation the trace ran last, memory_dev_init for the machine as booted). For a review, the patch
 module's own ``def`` of a function it redefines on that path (or of its first override: the patch
 is what changed). Paths are relative to ``%SRCROOT%``, the directory holding the ``spec`` package
-(the repository's root in a checkout). The trace is the result's code flow, one location per
-step, each at the mirror function that step ran. Profiles without a mirror (v3.8: 3.4's;
-v4.15, v5.6, v6.17: 6.1's) are located in the nearest mirror, and the message says so.
+(the repository's root in a checkout; given as an absolute URI only there). The trace is the
+result's code flow, one location per step, each at the mirror function that step ran. Profiles
+without a mirror (v3.8: 3.4's; v4.15, v5.6, v6.17: 6.1's) are located in the nearest mirror, and
+the message says so.
 
 Leaves out: diff and conform documents (behaviour differences and real-kernel divergences have no
 place in the mirror; the JUnit XML carries them), fixes and suggested changes.
@@ -415,8 +416,7 @@ def sarif_log(docs: list[dict[str, Any]]) -> dict[str, Any]:
         exits.append(doc.get("exit"))
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "memhp", "version": tool_version(), "rules": rules}},
-        "originalUriBaseIds": {SRCROOT: {"uri": source_root().as_uri() + "/",
-                                         "description": {"text": "the directory holding memhp's spec package"}}},
+        "originalUriBaseIds": {SRCROOT: _srcroot()},
         "columnKind": "unicodeCodePoints",
         "results": results,
         "invocations": [{"executionSuccessful": all(e in (0, 1) for e in exits),
@@ -424,6 +424,18 @@ def sarif_log(docs: list[dict[str, Any]]) -> dict[str, Any]:
                                         "exits": exits}}],
     }
     return _scrub({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
+
+
+def _srcroot() -> dict[str, Any]:
+    """%SRCROOT%: its absolute URI when memhp runs from a checkout (pyproject.toml beside the
+    spec package); none when it is installed, so that a code-scanning server reads the
+    relative paths against the repository it scans."""
+    root = source_root()
+    out: dict[str, Any] = {"description": {"text": "the directory that holds memhp's spec "
+                                                   "package (the repository's root)"}}
+    if (root / "pyproject.toml").is_file():
+        out["uri"] = root.as_uri() + "/"
+    return out
 
 
 def _scrub(value: Any) -> Any:
