@@ -306,6 +306,7 @@
 
   document.addEventListener("keydown", function (e) {
     if (!active || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!active.root.offsetParent) return;  /* its trace was folded away */
     var t = e.target && e.target.tagName;
     if (t === "INPUT" || t === "TEXTAREA" || t === "SELECT") return;
     var k = {ArrowRight: 1, ArrowLeft: -1}[e.key];
