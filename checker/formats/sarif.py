@@ -413,6 +413,11 @@ def sarif_log(docs: list[dict[str, Any]]) -> dict[str, Any]:
             results += _result_doc(doc, rule_ids)
         elif kind == "memhp-review/1":
             results += _review_doc(doc, rule_ids)
+        elif kind not in ("memhp-diff/1", "memhp-conform/1"):
+            from spec.errors import MemhpError
+
+            raise MemhpError(f"sarif: a document of schema {kind!r}; expected one of "
+                             f"memhp-result/1, memhp-review/1, memhp-diff/1, memhp-conform/1")
         exits.append(doc.get("exit"))
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "memhp", "version": tool_version(), "rules": rules}},

@@ -269,3 +269,10 @@ def test_hostile_text_stays_valid_xml_and_readable(verify, reviewed, schema, tex
 def test_forbidden_characters_are_escaped_not_emitted() -> None:
     assert clean("a\x00b\x1bc\udcff\ufffe") == "a\\x00b\\x1bc\\udcff\\ufffe"
     assert clean("tab\tnew\nline") == "tab\tnew\nline"
+
+
+def test_a_document_of_another_schema_is_refused() -> None:
+    from spec.errors import MemhpError
+
+    with pytest.raises(MemhpError, match="memhp-trace/1"):
+        junit_xml([{"schema": "memhp-trace/1"}])

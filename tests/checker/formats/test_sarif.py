@@ -214,6 +214,13 @@ def test_diff_and_conform_documents_make_no_results(validator) -> None:
     assert results(log) == []
 
 
+def test_a_document_of_another_schema_is_refused() -> None:
+    from spec.errors import MemhpError
+
+    with pytest.raises(MemhpError, match="memhp-trace/1"):
+        sarif_log([{"schema": "memhp-trace/1"}])
+
+
 # --- hostile text -------------------------------------------------------------------------------
 
 @pytest.mark.engine
