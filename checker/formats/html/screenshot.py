@@ -135,9 +135,25 @@ def take(out: Path, docs: list[dict[str, Any]], trace: int | str = 0, step: int 
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    from checker.commands.outputs import load_document
+def load(path: str) -> dict[str, Any]:
+    """A JSON document memhp wrote, checked against the schema its ``schema`` key names."""
+    import json
 
+    from checker.formats.html.sections import SECTIONS
+    from checker.formats.schemas import validate
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise MemhpError(f"{path}: not a JSON document memhp wrote ({e})") from None
+    kind = data.get("schema") if isinstance(data, dict) else None
+    if kind not in SECTIONS:
+        raise MemhpError(f"{path}: its 'schema' is {kind!r}; expected one of {', '.join(SECTIONS)}")
+    validate(data, kind, path)
+    return data  # type: ignore[no-any-return]
+
+
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m checker.formats.html.screenshot",
                                 description="a PNG of the HTML report (docs/reports.md)")
     p.add_argument("out", type=Path)
@@ -151,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--height", type=int, default=1000)
     args = p.parse_args(argv)
     try:
-        docs = [load_document(d) for d in args.documents]
+        docs = [load(d) for d in args.documents]
         which: int | str = args.finding if args.finding else args.trace
         out = take(args.out, docs, which, args.step, args.overview, args.width, args.height)
     except MemhpError as e:
