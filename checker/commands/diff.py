@@ -28,7 +28,9 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.add_argument("--depth", type=int, default=DEFAULT_DEPTH,
                    help=f"operations deep (default {DEFAULT_DEPTH})")
     p.add_argument("--json", action="store_true", help="print memhp-diff/1 JSON")
-    p.add_argument("--markdown", metavar="FILE", help="write the Markdown report to FILE")
+    p.add_argument("--markdown", metavar="FILE",
+                   help="write the Markdown report to FILE (- prints it; without the option, a "
+                        "short summary is printed)")
     output_args(p)
     p.set_defaults(func=run)
 
@@ -62,14 +64,18 @@ def run(args: Any) -> int:
     r = diff_models(SpecModel(w, pa), SpecModel(w, pb), args.depth)
     code = EXIT_VIOLATION if r.differences else EXIT_OK
     md = diff_markdown(r, mermaid_renderer())
-    if args.markdown:
+    if args.markdown and args.markdown != "-":
         write_text(args.markdown, md)
     doc = diff_json(r, code)
     announce(write_outputs(args, [doc]))
     if args.json:
         print(json.dumps(doc, indent=1))
+    elif args.markdown == "-":
+        print(md)
     else:
-        print(md if not args.markdown else _short(r))
+        print(_short(r))
+        print(f"report: {args.markdown}" if args.markdown else
+              "each difference with both traces: --markdown FILE (or --markdown - to print it here)")
     return code
 
 

@@ -40,7 +40,9 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
                    help=f"Hypothesis lockstep budget (default {BUDGET}; none skips it)")
     p.add_argument("--seed", type=int, default=0, help="Hypothesis seed of the lockstep run (default 0)")
     p.add_argument("--json", action="store_true", help="print memhp-review/1 JSON")
-    p.add_argument("--markdown", metavar="FILE", help="write the Markdown report to FILE")
+    p.add_argument("--markdown", metavar="FILE",
+                   help="write the Markdown report to FILE (- prints it; without the option, a "
+                        "short summary is printed)")
     output_args(p)
     p.set_defaults(func=run)
 
@@ -62,18 +64,39 @@ def run(args: Any) -> int:
     r = review(args.impl, impl, against, w, args.depth, args.ops,
                None if args.budget == "none" else args.budget, args.seed)
     md = review_markdown(r, mermaid_renderer())
-    if args.markdown:
+    if args.markdown and args.markdown != "-":
         write_text(args.markdown, md)
     doc = review_json(r)
     announce(write_outputs(args, [doc]))
     if args.json:
         print(json.dumps(doc, indent=1))
-    elif args.markdown:
-        print(f"{args.impl} against {r.against}: {r.verdict} ({len(r.broken)} broken, "
-              f"{len(r.diff.differences) if r.diff else 0} differences); report: {args.markdown}")
-    else:
+    elif args.markdown == "-":
         print(md)
+    else:
+        print(short(r, args.markdown))
     return r.exit
+
+
+def short(r: Any, markdown: str | None) -> str:
+    """What a terminal gets: the verdict, one line per broken promise and per kind of change,
+    and where the full report is (or how to get it)."""
+    lines = [f"{r.impl} against {r.against} on world {r.world}: {r.verdict} ({len(r.broken)} "
+             f"broken, {len(r.diff.differences) if r.diff else 0} differences, "
+             f"{len(r.sooner)} reached sooner)"]
+    for b in r.broken:
+        steps = f", {len(b.trace)} steps" if b.trace is not None else ""
+        lines.append(f"  breaks {b.invariant} [{b.cause}] ({b.engine}{steps}): {b.message}")
+    for (inv, cause), mine, base in r.sooner:
+        lines.append(f"  reaches {inv} [{cause}] in {mine} steps; the base needs {base}")
+    for tag in (r.diff.tags() if r.diff else []):
+        lines.append(f"  changes: {tag}")
+    if r.lockstep.startswith("diverges"):
+        lines.append(f"  lockstep: {r.lockstep}")
+    lines.append(f"report: {markdown}" if markdown else
+                 "the full report with traces: --markdown FILE (or --markdown - to print it here)")
+    from checker.formats.traces import visible
+
+    return "\n".join(visible(line) for line in lines)
 
 
 def _template(args: Any) -> int:

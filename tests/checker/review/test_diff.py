@@ -117,6 +117,10 @@ def test_v6_17_node_events_and_their_order() -> None:
 
 def test_a_profile_against_itself_has_no_difference(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["diff", "v6.1", "v6.1", "--world", "qemu-2node", "--depth", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "v6.1 vs v6.1 on world qemu-2node: 0 differences" in out
+    assert len(out.splitlines()) == 2  # the summary, and how to get the full report
+    assert main(["diff", "v6.1", "v6.1", "--world", "qemu-2node", "--depth", "2", "--markdown", "-"]) == 0
     assert "0 observable differences" in capsys.readouterr().out
 
 

@@ -83,3 +83,18 @@ def test_a_patched_copy_of_a_whole_mirror_file(tmp_path, capsys) -> None:  # typ
     assert code == 1 and "offline_pages" in data["overrides"]
     assert [(b["invariant"], b["cause"]) for b in data["broken"]] == [
         ("alloc_cancel_offline", "offline:MEM_CANCEL_OFFLINE")]
+
+
+def test_the_terminal_gets_a_short_summary_and_asks_for_the_report(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    patch = str(CATALOGUE / "bugs_detected" / "b16_cancel_before_undo.py")
+    argv = ["review", "--impl", patch, "--against", "v6.1", "--world", SMALL, "--ops", "2",
+            "--budget", "none"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("breaks promises (1 broken, 0 differences, 0 reached sooner)") or \
+        "breaks promises (1 broken" in out[0]
+    assert any(line.startswith("  breaks alloc_cancel_offline [") for line in out)
+    assert out[-1].startswith("the full report with traces: --markdown FILE")
+    assert len(out) < 20
+    assert main(argv + ["--markdown", "-"]) == 1
+    assert "**Verdict: breaks promises.**" in capsys.readouterr().out
