@@ -102,16 +102,20 @@ def _sender(vname: str, event: str) -> str | None:
 
 
 def _op_kind(steps: list[dict[str, Any]], upto: int) -> str:
-    """The kind of the operation running the thread of ``steps[upto]`` (or the last one started
-    before it): online, offline, write, hotadd, hotremove, inject, or boot."""
+    """The kind of the operation running the thread of ``steps[upto]`` (or, for a step of no
+    thread, the last one started before it): online, offline, write, hotadd, hotremove, inject,
+    or boot."""
+    from spec.actions import FIRMWARE_THREAD
+
     thread = (steps[upto].get("action") or {}).get("thread") if steps else None
     for st in reversed(steps[: upto + 1]):
         a = st.get("action") or {}
         kind = a.get("kind")
-        if kind == "step" or kind == "read" or (thread and kind == "write" and a.get("thread") != thread):
+        if kind in ("step", "read"):
             continue
-        if thread == "fw" and kind not in ("hotadd", "hotremove"):
-            continue
+        starter = FIRMWARE_THREAD if kind in ("hotadd", "hotremove") else a.get("thread")
+        if thread is not None and starter != thread:
+            continue  # an operation of another thread
         if kind == "write":
             text = str(a.get("text", ""))
             if a.get("file") == "online":

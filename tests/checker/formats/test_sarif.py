@@ -161,6 +161,13 @@ def test_the_located_functions_are_the_ones_that_do_it(verify, verify61) -> None
     assert mirror_function("v3.4", eject, "offline:eject", "remove_only_offline")[1] == "remove_memory"
     assert mirror_function("v3.4", eject, "dirs", "sysfs_dirs")[1] == "remove_memory"
     assert mirror_function("v6.1", eject[:1], "dangling", "sysfs_links")[1] == "add_memory_resource"
+    # a writer's step after the firmware started a hot-add runs the writer's operation
+    mixed = [{"action": {"kind": "write", "thread": "w0", "block": 1, "file": "state", "text": "offline"},
+              "obs": {"point": "wait:state_mutex:memory1", "thread": "w0"}},
+             {"action": {"kind": "hotadd", "block": 16}, "obs": {"point": "wait:mem_hotplug_mutex", "thread": "fw"}},
+             {"action": {"kind": "step", "thread": "w0"}, "obs": {"point": "commit", "thread": "w0"}}]
+    assert mirror_function("v3.4", mixed, "state", "state_matches_memory")[1] == "offline_pages"
+    assert mirror_function("v3.4", mixed[:2], "state", "state_matches_memory")[1] == "add_memory"
     assert mirror_function("v3.4", [], "names", "sysfs_names")[1] == "init_memory_block"
     assert mirror_function("v3.4", [], "dirs", "sysfs_dirs")[1] == "memory_dev_init"
 
