@@ -300,11 +300,11 @@ def _code_flow(profile: str, trace: dict[str, Any] | None, message: str) -> list
     from checker.formats.junit import trace_text
 
     steps = trace.get("steps") or []
-    lines = trace_text(trace).split("\n")
+    texts = _step_texts(trace_text(trace))
     vname, _ = _mirror(profile)
     locs = []
     for i in range(len(steps)):
-        text = _step_text(lines, i) or f"step {i + 1}"
+        text = texts.get(i + 1) or f"step {i + 1}"
         locs.append({"location": mirror_location(vname, step_function(profile, steps, i), text),
                      "executionOrder": i + 1})
     if not locs:
@@ -313,26 +313,29 @@ def _code_flow(profile: str, trace: dict[str, Any] | None, message: str) -> list
     return [{"message": {"text": message}, "threadFlows": [{"locations": locs}]}]
 
 
-def _step_text(lines: list[str], i: int) -> str:
-    """Step ``i``'s lines of Trace.text() (``  N. ...`` and the lines under it), joined."""
-    head = f"{i + 1:3}. "
-    out: list[str] = []
-    for line in lines:
-        if out and (line[:5].strip().rstrip(".").isdigit() and line[3:5] == ". "):
-            break
-        if out or line.startswith(head):
-            out.append(line.strip())
-    return " ".join(out)
+def _step_texts(text: str) -> dict[int, str]:
+    """Each step's lines of Trace.text() (``  N. ...`` and the indented lines under it), joined
+    into one, by step number."""
+    out: dict[int, list[str]] = {}
+    current: int | None = None
+    for line in text.split("\n"):
+        head = line.lstrip().split(". ", 1)[0]
+        if line.startswith(" ") and head.isdigit() and ". " in line:
+            current = int(head)
+            out[current] = [line.strip()]
+        elif current is not None and line.startswith(" "):
+            out[current].append(line.strip())
+        else:
+            current = None
+    return {n: " ".join(parts) for n, parts in out.items()}
 
 
-def _result(rule_ids: list[str], rule: str, level: str, message: str, location: dict[str, Any],
+def _result(rule: str, level: str, message: str, location: dict[str, Any],
             flows: list[dict[str, Any]], key: str, props: dict[str, Any],
             baseline: str | None) -> dict[str, Any]:
-    r: dict[str, Any] = {"ruleId": rule, "ruleIndex": rule_ids.index(rule) if rule in rule_ids else -1,
-                         "level": level, "message": {"text": message}, "locations": [location],
-                         "partialFingerprints": {"memhpFindingKey/v1": key}, "properties": props}
-    if r["ruleIndex"] < 0:
-        del r["ruleIndex"]
+    r: dict[str, Any] = {"ruleId": rule, "level": level, "message": {"text": message},
+                         "locations": [location], "partialFingerprints": {"memhpFindingKey/v1": key},
+                         "properties": props}
     if flows:
         r["codeFlows"] = flows
     if baseline:
@@ -347,7 +350,7 @@ def _located(profile: str, steps: list[dict[str, Any]], cause: str, invariant: s
     return vname, fn, note
 
 
-def _result_doc(doc: dict[str, Any], rule_ids: list[str]) -> list[dict[str, Any]]:
+def _result_doc(doc: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for f in doc.get("findings") or []:
         profile, trace = str(f.get("profile", doc.get("profile", ""))), f.get("trace") or {}
@@ -359,7 +362,7 @@ def _result_doc(doc: dict[str, Any], rule_ids: list[str]) -> list[dict[str, Any]
         what = v.get("message") or first
         msg = (f"{f.get('invariant')} [{f.get('cause')}] on {profile}, world {f.get('world')}: {what}"
                f"{' (known: pinned by the baseline)' if known else ''}. {first}{note}")
-        out.append(_result(rule_ids, str(f.get("invariant")), "note" if known else "error", msg,
+        out.append(_result(str(f.get("invariant")), "note" if known else "error", msg,
                            mirror_location(vname, fn), _code_flow(profile, trace, str(what)),
                            str(f.get("key")),
                            {"key": f.get("key"), "status": f.get("status", "new"),
@@ -369,7 +372,7 @@ def _result_doc(doc: dict[str, Any], rule_ids: list[str]) -> list[dict[str, Any]
     return out
 
 
-def _review_doc(doc: dict[str, Any], rule_ids: list[str]) -> list[dict[str, Any]]:
+def _review_doc(doc: dict[str, Any]) -> list[dict[str, Any]]:
     against, impl = str(doc.get("against", "")), str(doc.get("impl", ""))
     path = patch_file(impl)
     defs = patch_defs(path) if path is not None else {}
@@ -393,13 +396,13 @@ def _review_doc(doc: dict[str, Any], rule_ids: list[str]) -> list[dict[str, Any]
         key = f"review/{against}/{doc.get('world')}/{inv}/{cause}"
         msg = (f"{inv} [{cause}]: {br.get('message')}: the patch {impl} breaks a promise the "
                f"unmodified {against} keeps (world {doc.get('world')}, {br.get('bound')})")
-        out.append(_result(rule_ids, inv, "error", msg, at(steps, cause, inv),
+        out.append(_result(inv, "error", msg, at(steps, cause, inv),
                            _code_flow(against, trace, str(br.get("message", ""))), key,
                            {"impl": impl, "engine": br.get("engine", ""), "bound": br.get("bound", "")},
                            "new"))
     lock = str(doc.get("lockstep", ""))
     if lock.startswith("diverges"):
-        out.append(_result(rule_ids, "lockstep", "error", f"the patch {impl} {lock}",
+        out.append(_result("lockstep", "error", f"the patch {impl} {lock}",
                            at([], "", ""), [], f"review/{against}/{doc.get('world')}/lockstep",
                            {"impl": impl}, "new"))
     return out
@@ -414,15 +417,20 @@ def sarif_log(docs: list[dict[str, Any]]) -> dict[str, Any]:
     for doc in docs:
         kind = doc.get("schema")
         if kind == "memhp-result/1":
-            results += _result_doc(doc, rule_ids)
+            results += _result_doc(doc)
         elif kind == "memhp-review/1":
-            results += _review_doc(doc, rule_ids)
+            results += _review_doc(doc)
         elif kind not in ("memhp-diff/1", "memhp-conform/1"):
             from spec.errors import MemhpError
 
             raise MemhpError(f"sarif: a document of schema {kind!r}; expected one of "
                              f"memhp-result/1, memhp-review/1, memhp-diff/1, memhp-conform/1")
         exits.append(doc.get("exit"))
+    for r in results:  # a finding under an invariant this version does not list: its own rule
+        if r["ruleId"] not in rule_ids:
+            rule_ids.append(r["ruleId"])
+            rules.append({"id": r["ruleId"], "shortDescription": {"text": r["ruleId"]}})
+        r["ruleIndex"] = rule_ids.index(r["ruleId"])
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "memhp", "version": tool_version(), "rules": rules}},
         "originalUriBaseIds": {SRCROOT: _srcroot()},

@@ -221,6 +221,16 @@ def test_diff_and_conform_documents_make_no_results(validator) -> None:
     assert results(log) == []
 
 
+@pytest.mark.engine
+def test_a_finding_of_an_unlisted_invariant_gets_its_own_rule(verify, validator) -> None:
+    doc = copy.deepcopy(verify)
+    doc["findings"][0]["invariant"] = "from_a_newer_spec"
+    log = valid(sarif_log([doc]), validator)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    r = results(log)[0]
+    assert r["ruleId"] == "from_a_newer_spec" and rules[r["ruleIndex"]]["id"] == "from_a_newer_spec"
+
+
 def test_a_document_of_another_schema_is_refused() -> None:
     from spec.errors import MemhpError
 
