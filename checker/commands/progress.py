@@ -78,6 +78,40 @@ class Progress:
             self.width = 0
 
 
+class Phases:
+    """A status line for runs that go by phases rather than states (``memhp prove``: building
+    the relation, each BMC depth, each k-induction round): call it with what starts; it shows
+    that with the time since the start, redrawn in place, and :meth:`done` ends the line."""
+
+    def __init__(self, stream: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.start = clock()
+        self.width = 0
+
+    def __call__(self, what: str) -> None:
+        text = f"  [{_clock(self.clock() - self.start)}] {what}"
+        self.stream.write("\r" + text + " " * max(0, self.width - len(text)))
+        self.stream.flush()
+        self.width = len(text)
+
+    def done(self) -> None:
+        if self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.width = 0
+
+
+def phases_for_command(json_output: bool, stream: TextIO | None = None,
+                       env: Mapping[str, str] | None = None) -> Phases | None:
+    """A Phases line for a command's run, or None where nobody watches (see :func:`wanted`)."""
+    s = stream if stream is not None else sys.stderr
+    if json_output or not wanted(s, env):
+        return None
+    return Phases(s)
+
+
 def wanted(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     """Whether someone watches ``stream``: a terminal, outside CI, not a dumb terminal."""
     env = os.environ if env is None else env
@@ -102,5 +136,5 @@ def for_command(json_output: bool, stream: TextIO | None = None,
 
 def finish(progress: object) -> None:
     """End ``progress``'s line if it is a :class:`Progress` (callers may pass None)."""
-    if isinstance(progress, Progress):
+    if isinstance(progress, (Progress, Phases)):
         progress.done()

@@ -117,8 +117,14 @@ def run(args: Any) -> int:
             lemma_file = _save_lemmas(w, profile, Path(args.save_lemmas))
         if lemma_file is not None and not lemma_file.is_file():
             raise ProveUsageError(f"--lemmas {lemma_file}: no such file")
-        results, notes = prove(w, profile, args.k, args.timeout, lemma_file=lemma_file,
-                               mine_fresh=args.mine, bmc_depth=args.bmc_depth)
+        from checker.commands.progress import finish, phases_for_command
+
+        phases = phases_for_command(args.json)
+        try:
+            results, notes = prove(w, profile, args.k, args.timeout, lemma_file=lemma_file,
+                                   mine_fresh=args.mine, bmc_depth=args.bmc_depth, phase=phases)
+        finally:
+            finish(phases)
     res = RunResult("prove", profile.name, w.name, invariants=results, notes=notes)
     res.exit = verdict_exit(results)
     announce(write_outputs(args, [res.to_json()]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import z3
 
@@ -80,11 +81,15 @@ class Checker:
         return [self.sy.init(0)] + [self.sy.trans(i) for i in range(k)]
 
     # --- BMC ------------------------------------------------------------------------------------
-    def bmc(self, names: list[str], depth: int) -> dict[str, Outcome]:
+    def bmc(self, names: list[str], depth: int,
+            phase: Callable[[str], None] | None = None) -> dict[str, Outcome]:
         """Shortest violation of each invariant up to ``depth`` transitions; the others 'passed'
-        to that depth (or 'unknown' at the depth where the deadline struck)."""
+        to that depth (or 'unknown' at the depth where the deadline struck). ``phase`` is told
+        each depth as it starts (the progress line of ``memhp prove``)."""
         out: dict[str, Outcome] = {}
         for k in range(depth + 1):
+            if phase is not None:
+                phase(f"BMC depth {k} of {depth}, {len(names) - len(out)} invariants open")
             path = self.unroll(k)
             while True:
                 left = [n for n in names if n not in out]

@@ -24,6 +24,7 @@ Leaves out: nothing of spec/invariants.py.
 from __future__ import annotations
 
 import time
+from typing import Callable
 from pathlib import Path
 
 from checker.formats.results import InvariantResult
@@ -69,7 +70,8 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
           steps: type[Steps] = Steps,
           families: tuple[str, ...] = ("control", "locks", "block", "node"),
           budget: int = STATE_BUDGET, lemma_file: Path | None = None,
-          mine_fresh: bool = False, bmc_depth: int | None = None
+          mine_fresh: bool = False, bmc_depth: int | None = None,
+          phase: Callable[[str], None] | None = None
           ) -> tuple[list[InvariantResult], list[str]]:
     """The encoded invariants' verdicts and notes. ``families`` picks the kinds of candidate
     lemma (by name prefix; empty: plain k-induction of the invariants together); ``budget``
@@ -78,8 +80,11 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     shipped certificate of the world and profile if there is one, else (and with
     ``mine_fresh``) from the spec's states; a certificate whose lemmas are not all proved is
     stale, and the candidates are then mined afresh. BMC runs first, to ``bmc_depth``
-    transitions (default k - 1, the base case k-induction needs)."""
+    transitions (default k - 1, the base case k-induction needs). ``phase`` is told what the
+    run is doing as each phase starts (``memhp prove``'s progress line on a terminal)."""
+    say = phase if phase is not None else (lambda text: None)
     deadline = time.monotonic() + timeout
+    say("building the transition relation")
     ghosts = list(GHOST_INVARIANTS)
     try:
         sy = System(world, profile, steps, deadline)
@@ -96,7 +101,7 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     notes: list[str] = []
     clean: dict[str, int] = {}  # how many steps BMC searched without finding a violation
     try:
-        for n, o in ch.bmc(names, max(k - 1, bmc_depth or 0)).items():
+        for n, o in ch.bmc(names, max(k - 1, bmc_depth or 0), phase).items():
             if o.verdict == "violated":
                 out[n] = o
             elif o.verdict == "passed" or o.bound > 0:
@@ -106,12 +111,15 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
     todo = [n for n in names if n not in out]
     proved: dict = {}  # the last Houdini run's kept conjunction (each member proved)
     try:
+        say("reading the candidate lemmas")
         cands, source = _candidates(sy, budget, deadline, lemma_file, mine_fresh, families)
         notes.append(f"smt: {len(cands)} candidate lemmas from {source}: "
                      + ", ".join(f"{c.name} ({c.nrows} rows)" for c in cands))
         for kk in range(1, k + 1):
             if not todo:
                 break
+            say(f"k-induction, k = {kk} of {k}: Houdini over {len(cands)} candidate lemmas and "
+                f"{len(todo)} invariants")
             live = [n for n in names if n not in out or out[n].verdict != "violated"]
             preds = conjunction(sy, props, live, cands)
             h = houdini(ch._sat, sy, preds, kk)
@@ -138,6 +146,7 @@ def prove(world: World, profile: Profile, k: int, timeout: float,
             out[n] = Outcome("unknown", k, message=f"solver timeout ({timeout:g} s for the run)"
                              + (f"; at a smaller k, {out[n].message}" if n in out else ""))
     try:  # last: the larger system must not take the deadline from the verdicts above
+        say(f"the ghost-field invariants ({', '.join(ghosts)})")
         g_out, g_clean, g_notes = ghost_proof.prove(GhostSystem(world, profile, steps, deadline), deadline,
                                                     ghosts, k, max(k - 1, bmc_depth or 0), proved, budget,
                                                     mine_fresh)

@@ -118,3 +118,33 @@ def test_explore_draws_progress_on_a_terminal(monkeypatch, capsys, tmp_path) -> 
         assert fake.getvalue() == "", argv
     capsys.readouterr()
 
+
+
+def test_prove_tells_its_phases_in_order() -> None:
+    """memhp prove's line: the relation, every BMC depth, each k-induction round, the ghosts."""
+    from checker.commands.progress import Phases
+    from checker.engines.smt.engine import prove
+    from spec.config import world_from_dict
+    from spec.profiles import get_profile
+
+    tiny = {"name": "tiny", "profile": "v3.4", "section_size_mib": 128, "sections_per_block": 1,
+            "writers": 1, "texts": ["online", "offline"], "online_texts": [], "migration": ["ok"],
+            "reads": False, "nodes": [{"id": 0}],
+            "blocks": [{"id": 1, "node": 0, "boot": "absent", "hotplug": True}], "callbacks": []}
+    seen: list[str] = []
+    w = world_from_dict(tiny)
+    prove(w, get_profile("v3.4"), 1, 60.0, bmc_depth=2, phase=seen.append)
+    assert seen[0] == "building the transition relation"
+    depths = [s.split()[2] for s in seen if s.startswith("BMC depth") and "of 2" in s]
+    assert depths[:3] == ["0", "1", "2"]
+    assert any(s.startswith("k-induction, k = 1 of 1") for s in seen)
+    assert seen.index("reading the candidate lemmas") < next(
+        i for i, s in enumerate(seen) if s.startswith("k-induction"))
+    out, clock = Tty(), Clock()
+    line = Phases(out, clock=clock)
+    clock.t = 75.0
+    line("BMC depth 3 of 6, 19 invariants open")
+    line("k")
+    line.done()
+    first, second = "  [1:15] BMC depth 3 of 6, 19 invariants open", "  [1:15] k"
+    assert out.getvalue() == "\r" + first + "\r" + second + " " * (len(first) - len(second)) + "\n"
