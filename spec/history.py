@@ -375,7 +375,7 @@ class History:
                           f"{'set' if got else 'clear'}")
 
     def node_call(self, y: HistCtx, t: int, c: Call) -> None:
-        """6.17 node notifier (facts.md 3.5): ADDING_FIRST / REMOVING_LAST open a node event
+        """6.17 node notifier (docs/facts.md section 3.5): ADDING_FIRST / REMOVING_LAST open a node event
         that ADDED / REMOVED or its CANCEL closes; its nid is the node that gains its first or
         loses its last memory, judged like status_change_nid; the chain runs in priority order."""
         ev = c.event

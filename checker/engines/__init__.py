@@ -5,9 +5,9 @@ lacks. ``explore`` and ``smt`` (BMC, k-induction, the AIGER export) run the spec
 every profile; ``hypothesis`` compares the spec with the kernel mirror, so it needs a mirror of
 the profile (spec/kernel/ mirrors v3.4 and v6.1); ``parametric`` renders the profiles whose
 flags checker.engines.smt.parametric.flags supports. (``export promela`` is no engine here: it takes
-only spin-bench worlds, which have no kernel profile, and refuses the others itself.)
-Refusals are exit 2 where the user named the engine, a note where it came by default
-(README: "Exit codes").
+spec worlds and spin-bench worlds, which have no kernel profile, and checks what it is given
+itself.) Refusals are exit 2 where the user named the engine, a note where it came by default
+(docs/engines.md; exit codes: docs/design.md section 4).
 """
 
 from __future__ import annotations
