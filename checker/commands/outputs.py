@@ -24,8 +24,8 @@ def output_args(p: Any) -> None:
                    help="write DIR/index.html: the results and a step-through viewer of every "
                         "trace, one self-contained page (docs/reports.md)")
     p.add_argument("--junit", metavar="FILE",
-                   help="write JUnit XML: one testcase per invariant and engine, a finding as a "
-                        "failure with its trace (docs/ci.md)")
+                   help="write JUnit XML: one testcase per invariant and engine, a new finding as "
+                        "a failure with its trace (one the baseline pins passes; docs/ci.md)")
     p.add_argument("--sarif", metavar="FILE",
                    help="write SARIF 2.1.0: each new finding a result at the mirror function, the "
                         "trace as its code flow (docs/ci.md)")

@@ -67,6 +67,11 @@ EXPLANATIONS: dict[tuple[str, str, str], str] = {
         "drivers/base/memory.c: since 53cdc1cb29e8 (v5.7) removable_show() always prints 1; "
         "the seed promises 1 only when every section is removable, which a block holding "
         "unmovable pages is not."),
+    ("v6.1", "sysfs_names", "names"): (
+        "drivers/base/memory.c (6.1) still names the device memory<block id> "
+        "(memory_block_id(): section number / sections_per_block) and phys_index_show() prints "
+        "the block id, as 3.4 did. The seed (section 4) promises the first section's id; with "
+        "two sections per block the two differ."),
     ("v6.1", "rejected_write", "write:ret"): (
         "drivers/base/memory.c (6.1) state_store() sets mem->online_type before device_online(), "
         "which returns 1 for an online block without resetting it; the write fails with -EINVAL "
