@@ -100,6 +100,9 @@ class World:
     reads: bool = True
     inject_errors: tuple[tuple[str, int], ...] = field(default=())
     description: str = ""
+    #: invariants this world cannot exercise by design, with the reason (TOML table
+    #: ``[vacuous]``): verify reports their unreached premise as declared, not as a failure
+    vacuous: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -195,6 +198,7 @@ class World:
                  "missing_sections": list(b.missing_sections), "hotplug": b.hotplug}
                 for b in self.blocks
             ],
+            **({"vacuous": dict(self.vacuous)} if self.vacuous else {}),
             "callbacks": [
                 {"name": c.name, "priority": c.priority, "kind": c.kind, "answers": list(c.answers),
                  **({"chain": c.chain} if c.chain != "memory" else {})}
@@ -330,7 +334,7 @@ def _ints(v: list[Any], key: str) -> list[int]:
 
 _WORLD_KEYS = frozenset({"name", "profile", "description", "section_size_mib", "sections_per_block",
                          "writers", "texts", "online_texts", "migration", "movable_node", "reads",
-                         "inject_errors", "nodes", "blocks", "callbacks"})
+                         "inject_errors", "nodes", "blocks", "callbacks", "vacuous"})
 _NODE_KEYS = frozenset({"id", "cpus"})
 _BLOCK_KEYS = frozenset({"id", "node", "nodes", "zones", "boot", "hole_pages", "holes_mib",
                          "unmovable", "missing_sections", "hotplug"})
@@ -407,6 +411,7 @@ def _from_dict(d: Any) -> World:
             raise WorldError(f"key 'inject_errors.{ev}': expected an errno such as -12")
         inject_errors.append((str(ev), value))
     return World(
+        vacuous=_vacuous(_get(d, "vacuous", dict, {}, "")),
         name=_get(d, "name", str, "world", ""),
         profile=_get(d, "profile", str, "v3.4", ""),
         description=_get(d, "description", str, "", ""),
@@ -421,6 +426,21 @@ def _from_dict(d: Any) -> World:
         reads=_get(d, "reads", bool, True, ""),
         inject_errors=tuple(sorted(inject_errors)),
     )
+
+
+def _vacuous(table: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``[vacuous]``: invariant name -> why this world cannot reach its premise."""
+    from spec.invariants import BY_NAME  # spec.invariants imports this module
+
+    out = []
+    for name, why in table.items():
+        shown = name if name.isprintable() else repr(name)[1:-1]
+        if name not in BY_NAME:
+            raise WorldError(f"key 'vacuous.{shown}': no such invariant (memhp invariants lists them)")
+        if not isinstance(why, str) or not why.strip():
+            raise WorldError(f"key 'vacuous.{shown}': expected the reason, a non-empty string")
+        out.append((name, why))
+    return tuple(sorted(out))
 
 
 def load_world(path: str | Path) -> World:

@@ -90,11 +90,7 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         result.findings = findings_of(w, res)
         expected |= set(res.hits)
         if res.complete:
-            for inv in result.invariants:
-                if inv.engine == "explore" and not inv.twin_reached:
-                    codes.append(EXIT_VIOLATION)
-                    result.notes.append(f"the sometimes twin of {inv.name} was never reached: the "
-                                        f"world or the spec leaves the invariant vacuous")
+            codes += _vacuity(w, result)
         else:
             result.notes.append(f"exploration bounded at depth {res.checked}: verdicts are 'passed' "
                                 f"to that depth")
@@ -126,6 +122,30 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
         codes.append(verdict_exit(smt))
     result.exit = combine_exit(codes)
     return result
+
+
+def _vacuity(w: Any, result: RunResult) -> list[int]:
+    """A complete search that never reaches an invariant's sometimes twin leaves the invariant
+    vacuous on this world: exit 1, unless the world declares it (``[vacuous]``, with a reason),
+    which the notes then state. A declared twin that is reached (under another profile, say)
+    only gets a note: the invariant was exercised after all."""
+    declared = dict(w.vacuous)
+    codes = []
+    for inv in result.invariants:
+        if inv.engine != "explore":
+            continue
+        why = declared.get(inv.name)
+        if not inv.twin_reached and why:
+            inv.vacuous = why
+            result.notes.append(f"{inv.name} is vacuous on this world, as it declares: {why}")
+        elif not inv.twin_reached:
+            codes.append(EXIT_VIOLATION)
+            result.notes.append(f"the sometimes twin of {inv.name} was never reached: the world or "
+                                f"the spec leaves the invariant vacuous")
+        elif why:
+            result.notes.append(f"the world declares {inv.name} vacuous, but under {w.profile} its "
+                                f"sometimes twin was reached, so it was checked")
+    return codes
 
 
 def _stateful(w: Any, budget: str, expected: set[tuple[str, str]], seed: int) -> Any:

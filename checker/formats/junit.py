@@ -9,7 +9,8 @@ the command's exit code judges it (design.md section 4):
   trace; a violation whose findings the baseline all pins (status ``known``) passes, the findings
   in ``<system-out>``; ``cti`` and ``unknown`` are ``<error type="inconclusive">`` (exit 3, never a
   pass); ``proved``, ``passed`` and ``sampled`` pass with their bound in ``<system-out>``. A
-  ``sometimes`` twin a complete run never reached is a failure (a vacuous invariant), a baseline
+  ``sometimes`` twin a complete run never reached is a failure (a vacuous invariant) unless the
+  world declares it vacuous (``[vacuous]``: skipped, with the world's reason), a baseline
   entry the run no longer finds is a failure, one a bounded run did not reach is skipped.
 * memhp-review/1: each broken promise and each base finding reached sooner a failure, the lockstep
   a testcase (failure when it diverges, skipped when not run), each behaviour difference a
@@ -159,6 +160,9 @@ def _result(root: ET.Element, doc: dict[str, Any]) -> None:
         elif verdict in ("cti", "unknown"):
             s.case(cls, name, error=("inconclusive", f"{name}: {verdict} ({_bound(inv.get('bound'))})",
                                      note + trace_text(inv.get("trace")) + "\n"))
+        elif inv.get("twin_reached") is False and inv.get("vacuous"):
+            s.case(cls, name, skipped=f"vacuous on this world, as it declares: {inv['vacuous']}",
+                   out=note)
         elif inv.get("twin_reached") is False and inv.get("bound") == "complete":
             s.case(cls, name, failure=("vacuous", f"{name}: its sometimes twin was never reached "
                                                   f"in a complete exploration", note))

@@ -38,6 +38,8 @@ class InvariantResult:
     message: str = ""
     cause: str = ""
     twin_reached: bool | None = None
+    #: the world's reason why the twin cannot be reached (its ``[vacuous]`` table), if declared
+    vacuous: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class InvariantResult:
             "verdict": self.verdict, "bound": self.bound,
             "trace": self.trace.to_json() if self.trace else None,
             "message": self.message, "cause": self.cause, "twin_reached": self.twin_reached,
+            **({"vacuous": self.vacuous} if self.vacuous else {}),
         }
 
 
