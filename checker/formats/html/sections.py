@@ -191,6 +191,10 @@ def _invariants(page: Page, invs: list[dict[str, Any]], n: int) -> str:
                     f'{text(inv.get("bound"))}')
             if inv.get("message"):
                 cell += f'<div class="vmsg">{text(inv["message"])}</div>'
+            if inv.get("twin_reached") is False:  # a verdict about nothing: say so beside it
+                why = (f'vacuous, as the world declares: {inv["vacuous"]}' if inv.get("vacuous")
+                       else "vacuous: the premise (sometimes twin) was never reached")
+                cell += f'<div class="vmsg vacuous">{text(why)}</div>'
             anchor, html = page.place(inv.get("trace"), f"{name} ({e})",
                                       f"trace of {name} ({e}, {verdict})")
             if anchor is not None:

@@ -364,3 +364,21 @@ def test_quoting_helpers() -> None:
     assert text('<a href="x">\n') == "&lt;a href=&quot;x&quot;&gt;\\n"
     s = script_json({"k": "</script>&\u2028"})
     assert "<" not in s and "&" not in s and json.loads(s) == {"k": "</script>&\\u2028"}
+
+
+def test_a_vacuous_verdict_says_so_beside_it() -> None:
+    from checker.formats.html import html_page
+    from checker.formats.results import InvariantResult, RunResult
+
+    r = RunResult("verify", "v6.1", "qemu-2node")
+    r.counts = {"states": 1, "transitions": 0, "depth": 0}
+    r.invariants = [InvariantResult("chain_order", "8", "explore", "passed", "complete",
+                                    twin_reached=False, vacuous="one callback <b>only</b>"),
+                    InvariantResult("node_state", "8", "explore", "passed", "complete",
+                                    twin_reached=False),
+                    InvariantResult("sysfs_links", "4", "explore", "passed", "complete",
+                                    twin_reached=True)]
+    page = html_page([r.to_json()])
+    assert "vacuous, as the world declares: one callback &lt;b&gt;only&lt;/b&gt;" in page
+    assert "vacuous: the premise (sometimes twin) was never reached" in page
+    assert page.count('class="vmsg vacuous"') == 2
