@@ -13,7 +13,7 @@ from checker.formats.results import EXIT_OK
 
 
 def register(sub: Any, common: Any) -> None:
-    p = sub.add_parser("invariants", help="list every invariant with the sentence of the seed it checks")
+    p = sub.add_parser("invariants", help="list every invariant with the sentence of memory-hotplug.txt it checks")
     p.add_argument("--json", action="store_true",
                    help="print a JSON list of {name, seed_section, kind, text, quote}")
     p.set_defaults(func=run)

@@ -26,7 +26,7 @@ def markdown(r: RunResult) -> str:
                      + f" ({platform.machine()}, Python {platform.python_version()}).")
     for note in r.notes:
         lines.append(f"- {md_text(note)}")
-    lines += ["", "## Invariants", "", "| invariant | seed section | engine | verdict | bound | twin reached |",
+    lines += ["", "## Invariants", "", "| invariant | memory-hotplug.txt section | engine | verdict | bound | twin reached |",
               "| --- | --- | --- | --- | --- | --- |"]
     for inv in r.invariants:
         twin = "" if inv.twin_reached is None else ("yes" if inv.twin_reached else "**no**")
@@ -47,7 +47,7 @@ def markdown(r: RunResult) -> str:
         lines.append("None.")
     for f in r.findings:
         lines += [f"### {md_code(f.invariant)} \\[{md_text(f.cause)}\\] ({f.status})", "",
-                  f"Profile {md_code(f.profile)} breaks seed section {md_text(_section(r, f.invariant))}. "
+                  f"Profile {md_code(f.profile)} breaks memory-hotplug.txt section {md_text(_section(r, f.invariant))}. "
                   f"{f.explanation}", "",
                   f"Shortest trace ({len(f.trace)} steps, engine {f.engine}):", "",
                   *md_fence(f.trace.text()), ""]

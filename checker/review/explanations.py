@@ -11,20 +11,20 @@ from spec.invariants import BY_NAME
 _STOP = ("kernel/notifier.c notifier_call_chain() stops the chain when a callback returns "
          "NOTIFY_STOP (here `tier`), and notifier_to_errno(NOTIFY_STOP) is 0, so {fn}() carries on "
          "as if every callback had agreed; the closing memory_notify({ev}) is a fresh call of the "
-         "whole chain, so `inject`, which never saw {going}, receives {ev}. The seed's protocol "
+         "whole chain, so `inject`, which never saw {going}, receives {ev}. memory-hotplug.txt's protocol "
          "(section 8) assumes every callback sees the GOING event first.")
 
 _EJECT34 = ("3.4 ACPI eject: acpi_memory_device_remove() -> acpi_memory_disable_device() -> "
             "remove_memory() -> offline_pages() (mm/memory_hotplug.c) offlines the pages under "
             "mem_hotplug_mutex only: it neither takes the block's state_mutex nor updates "
-            "mem->state, and 3.4 has no removal of memory block devices (the seed's section 7: "
+            "mem->state, and 3.4 has no removal of memory block devices (memory-hotplug.txt section 7: "
             "\"Need more implementation yet\"; removal arrived with the 3.9 hot-remove series). "
             "After the eject the directory, its node links and a state of `online` remain for "
             "memory that is physically gone.")
 
 _NAMES34 = ("drivers/base/memory.c (3.4) names the device memory<block id> and prints "
             "phys_index as start_section_nr / sections_per_block and end_phys_index as "
-            "end_section_nr / sections_per_block, i.e. block ids. The seed (section 4) promises "
+            "end_section_nr / sections_per_block, i.e. block ids. memory-hotplug.txt (section 4) promises "
             "section ids; with two sections per block the two differ.")
 
 EXPLANATIONS: dict[tuple[str, str, str], str] = {
@@ -65,12 +65,12 @@ EXPLANATIONS: dict[tuple[str, str, str], str] = {
     ("v3.4", "sysfs_end_phys_index", "end_phys_index"): _NAMES34,
     ("v6.1", "sysfs_removable", "removable"): (
         "drivers/base/memory.c: since 53cdc1cb29e8 (v5.7) removable_show() always prints 1; "
-        "the seed promises 1 only when every section is removable, which a block holding "
+        "memory-hotplug.txt promises 1 only when every section is removable, which a block holding "
         "unmovable pages is not."),
     ("v6.1", "sysfs_names", "names"): (
         "drivers/base/memory.c (6.1) still names the device memory<block id> "
         "(memory_block_id(): section number / sections_per_block) and phys_index_show() prints "
-        "the block id, as 3.4 did. The seed (section 4) promises the first section's id; with "
+        "the block id, as 3.4 did. memory-hotplug.txt (section 4) promises the first section's id; with "
         "two sections per block the two differ."),
     ("v6.1", "rejected_write", "write:ret"): (
         "drivers/base/memory.c (6.1) state_store() sets mem->online_type before device_online(), "
