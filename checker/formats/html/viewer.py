@@ -25,9 +25,8 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from checker.formats.steps import action_text, answer, machine_changes, returned, shown, visible
-from checker.formats.traces import Trace, describe
+from checker.formats.traces import Trace
 from spec.actions import STATE_TEXT
-from spec.errors import ActionError, MemhpError
 from spec.state import PAGES_ONLINE, thread_names
 
 #: the C function a spec handler (``Op.pc``, or ``Op.next`` while waiting or calling a chain)
@@ -146,29 +145,22 @@ def _bytes(text: str) -> bytes:
 def replay_states(trace: Trace) -> tuple[list[Any], list[Any], str]:
     """The spec states and models of ``trace`` as far as it replays: (states, [model], why),
     ``states[0]`` the state after boot; ``why`` is empty when every step replayed, else says
-    where and why the replay stopped."""
-    from checker.model import SpecModel
+    where and why the replay stopped (checker.formats.states.replay_spec)."""
+    from checker.formats.states import replay_spec
 
-    try:
-        model = SpecModel(trace.world.with_profile(trace.profile))
-    except MemhpError as e:
-        return [], [], visible(f"the profile {trace.profile!r} is not one the spec models ({e}); "
-                               f"a trace of a patched kernel mirror has no spec states")
-    state = model.initial()[0]
-    states = [state]
-    for i, st in enumerate(trace.steps, 1):
-        try:
-            state, obs = model.step(state, st.action)
-        except ActionError as e:
-            return states, [model], visible(f"step {i} ({st.action.label()}) is not possible on "
-                                            f"{model.name}: {e}")
-        if obs.core() != st.obs.core():
-            return states, [model], visible(
-                f"from step {i} on, the trace shows what another rendering did: {model.name} "
-                f"shows {describe(obs)}, the trace says {describe(st.obs)} (a trace taken on a "
-                f"patched kernel mirror; the states of that mirror are not in the report)")
-        states.append(state)
-    return states, [model], ""
+    states, model, stop = replay_spec(trace)
+    if stop is None:
+        return states, [model], ""
+    if stop.why == "profile":
+        return [], [], visible(f"the profile {trace.profile!r} is not one the spec models "
+                               f"({stop.detail}); a trace of a patched kernel mirror has no spec states")
+    if stop.why == "not possible":
+        return states, [model], visible(f"step {stop.step} ({stop.label}) is not possible on "
+                                        f"{model.name}: {stop.detail}")
+    return states, [model], visible(
+        f"from step {stop.step} on, the trace shows what another rendering did: {model.name} "
+        f"shows {stop.got}, the trace says {stop.want} (a trace taken on a patched kernel "
+        f"mirror; the states of that mirror are not in the report)")
 
 
 def machine_data(trace: Trace, model: Any, state: Any) -> dict[str, Any]:
