@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 from checker.formats.steps import action_text, answer, machine_changes, returned, shown, visible
 from checker.formats.traces import Trace
+from checker.formats.words import step_line
 from spec.actions import STATE_TEXT
 from spec.state import PAGES_ONLINE, thread_names
 
@@ -265,6 +266,7 @@ def viewer_data(trace: Trace, graph: bool = True) -> dict[str, Any]:
         who = o.thread or a.thread or "user"
         d: dict[str, Any] = {
             "i": k, "who": who, "action": action_text(a), "point": o.point,
+            "words": visible(step_line(a, o)),
             "msgs": messages(trace, index, k, changes), "changes": changes,
             "calls": [{"event": c.event, "callback": c.callback, "start_pfn": c.start_pfn,
                        "nr_pages": c.nr_pages, "nid": c.status_change_nid,

@@ -201,7 +201,7 @@
 
   function panel(v, k) {
     var trace = v.trace, s = trace.steps[k], n = trace.steps.length - 1, p = el("div", "panelbody");
-    var head = el("h4", "stephead", k === 0 ? "After boot" : "Step " + k + ": " + s.who + ": " + s.action);
+    var head = el("h4", "stephead", k === 0 ? "After boot" : "Step " + k + ": " + s.words);
     p.appendChild(head);
     if (trace.violation && k === n) {
       p.appendChild(el("p", "violates", "violates " + trace.violation.invariant + " [" + trace.violation.cause + "]: " + trace.violation.message));
