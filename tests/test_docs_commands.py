@@ -17,8 +17,8 @@ An HTML comment on the line before a fence marks a block:
 - ``<!-- docs-test: long REASON -->``: takes minutes, parsed only (the reason is shown);
 - ``<!-- docs-test: host -->``: reads this machine's /sys, whose contents vary, parsed only;
 - ``<!-- docs-test: exit=N -->``: every command of the block exits N;
-- ``<!-- docs-test: file NAME -->``: a block in another language (a TOML world) is written to NAME
-  for the commands after it.
+- ``<!-- docs-test: file NAME -->``: the block (a TOML world, a job script) is written to NAME for
+  the commands after it; the memhp calls of a shell script are parsed, and run when it runs.
 """
 
 from __future__ import annotations
@@ -51,13 +51,9 @@ SETUP_LIKE = re.compile(r"(^|&&\s*)(python3? -m venv|pip install|bash \.ci/run|\
 #: the repository's own folders: a command's argument that starts with one must name a file
 REPO_DIRS = ("tests/", "spec/", "checker/", "docs/", ".ci/")
 SHELL_LANGS = {"sh", "bash", "console", "shell"}
-#: documents whose commands are parsed (and their paths checked) but not run: their examples are
-#: pipeline fragments for a CI job (a patch module of the reader's, `memhp conform` on QEMU, Z3 on
-#: the default world, a browser) and carry no docs-test markers yet
-PARSE_ONLY_DOCS = {
-    "docs/ci.md": "CI pipeline fragments, not marked for running",
-    "docs/reports.md": "report and screenshot recipes, not marked for running",
-}
+#: documents whose commands are parsed (and their paths checked) but not run, with the reason;
+#: every document is run today, marking what cannot run by its blocks
+PARSE_ONLY_DOCS: dict[str, str] = {}
 PARSE_ONLY = {"qemu", "long", "host"}
 MARKERS = {"setup", "qemu", "long", "host", "exit", "file"}
 #: programs the run mode may lack; a block is skipped from its first command that needs one
@@ -211,8 +207,8 @@ def check_block_markers(blocks: list[Block]) -> list[str]:
             problems.append(f"{where}: a long block says why it is long")
         if b.marker == "exit" and not b.argument.isdigit():
             problems.append(f"{where}: exit=N takes a number")
-        if b.marker == "file" and (not b.argument or "/" in b.argument or b.lang in SHELL_LANGS):
-            problems.append(f"{where}: file NAME marks a non-shell block with a plain file name")
+        if b.marker == "file" and (not b.argument or "/" in b.argument):
+            problems.append(f"{where}: file NAME marks a block with a plain file name")
         for c in b.commands:
             if SETUP_LIKE.search(c.text) and b.marker != "setup":
                 problems.append(f"{c.where}: a set-up command outside a setup block: {c.text}")
