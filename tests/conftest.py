@@ -17,7 +17,7 @@ def regen_golden(request: pytest.FixtureRequest) -> bool:
 
 #: test modules that run an engine (a search, a solver, a lockstep run, SPIN, ABC, QEMU) on a
 #: small world: the ``engine`` tier. Tests marked ``slow`` are their own tier. Every other
-#: test is the fast unit tier (README "Tests": ``pytest -m "not engine and not slow"``).
+#: test is the fast unit tier (docs/testing.md: ``pytest -m "not engine and not slow"``).
 ENGINE_MODULES = (
     "tests/catalogue/", "tests/mutants/", "tests/scenarios/", "tests/kernel/",
     "tests/checker/engines/smt/", "tests/checker/engines/smt_parametric/", "tests/checker/conform/test_conform_qemu.py",

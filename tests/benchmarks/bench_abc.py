@@ -6,7 +6,7 @@ The default world under v3.4 with outputs for the three invariants whose shortes
 is 21 steps (state_matches_memory, sysfs_dirs, sysfs_links), written by checker.engines.smt.aiger.
 Measures ABC's sequential simplification, then on the simplified circuit ABC's BMC (bmc3,
 cumulative time per depth, up to MEMHP_ABC_BMC seconds, default 300) and PDR (three runs,
-median; the frame it reports). These are the figures README's "Proofs" gives to show that BMC's
+median; the frame it reports). These are the figures docs/engines.md gives to show that BMC's
 growth with depth is the problem's, not z3's.
 """
 

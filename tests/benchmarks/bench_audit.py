@@ -1,8 +1,8 @@
-"""Speed of the audit (run by README's benchmark command, not by the test suite).
+"""Speed of the audit (run by the benchmark command of docs/testing.md, not by the test suite).
 
     python -m pytest tests/benchmarks/bench_audit.py -s
 
-Prints medians for auditing the 192-block snapshot of the shared data: the whole command path
+Prints medians for auditing the 192-block snapshot (tests/checker/audit/snapshots): the whole command path
 (read the archive, audit, no picture) and the pure audit of the loaded view; and the pure audit
 of a spec render (what the explorer pays per distinct quiescent machine). The target: the whole
 audit of the 192-block snapshot under 0.5 s.

@@ -1,4 +1,4 @@
-"""Speed and memory of the compiled explorer against the interpreted one (README's benchmark
+"""Speed and memory of the compiled explorer against the interpreted one (docs/testing.md's benchmark
 command; not part of the test run).
 
     python -m pytest tests/benchmarks/bench_compiled.py -s

@@ -1,4 +1,4 @@
-"""Speed of the explorer (run by README's benchmark command, not by the test suite).
+"""Speed of the explorer (run by the benchmark command of docs/testing.md, not by the test suite).
 
     python -m pytest tests/benchmarks/bench_explore.py
 

@@ -1,4 +1,4 @@
-"""Speed of the Z3 engine (run by README's benchmark command, not by the test suite).
+"""Speed of the Z3 engine (run by the benchmark command of docs/testing.md, not by the test suite).
 
     python -m pytest tests/benchmarks/bench_smt.py -s
 
@@ -11,7 +11,7 @@ include the three ghost-field invariants (checker/engines/smt/ghost_proof.py), w
 with the ghost lemmas from their shipped certificate (or mined afresh with the others).
 The issue's targets (every holding invariant proved, every violated one found at the
 explorer's length, < 30 s; BMC to depth 30 on the default world < 60 s) are printed next to
-the figures; the BMC ones are not met (README, "Proofs"), and the BMC depths here are the
+the figures; the BMC ones are not met (docs/engines.md), and the BMC depths here are the
 ones that finish in minutes.
 """
 

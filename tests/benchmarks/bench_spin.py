@@ -1,4 +1,4 @@
-"""memhp's explorer and SPIN side by side on the benchmark worlds (README, "The SPIN benchmark").
+"""memhp's explorer and SPIN side by side on the benchmark worlds (docs/engines.md, docs/spin-model.md).
 
     python -m pytest tests/benchmarks/bench_spin.py -s
 
@@ -139,7 +139,7 @@ def test_spin_side_by_side(tmp_path: Path) -> None:
     # the full spec on the default world, for the explorer's speed where the real model runs
     code, secs, mem, out = _timed([sys.executable, "-m", "checker.cli", "explore", "--json"], tmp_path)
     data = json.loads(out)
-    assert code == data["exit"] == 1  # the default world's findings (see README, "Findings")
+    assert code == data["exit"] == 1  # the default world's findings (see docs/findings.md)
     rows.append(f"default world (spec v3.4)      memhp        {data['counts']['states']:12,} "
                 f"{data['counts']['transitions']:12,} {secs:9.1f} {data['counts']['states'] / secs:11,.0f} "
                 f"{mem:8} MiB  (transitions: edges)")

@@ -1,4 +1,4 @@
-"""The layout shows the architecture (README "Layout"): checker/ is grouped by role, and no
+"""The layout shows the architecture (docs/design.md section 1): checker/ is grouped by role, and no
 module imports itself back through others (package __init__ edges to their own submodules
 aside, which Python resolves in order)."""
 

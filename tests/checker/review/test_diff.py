@@ -19,7 +19,7 @@ from spec.errors import ActionError
 from spec.profiles import get_profile
 from spec.worlds import builtin_world
 
-REQUIRED = {  # the list, as the diff names them
+REQUIRED = {  # the behaviour changes of docs/facts.md section 7, as the diff names them
     "node-state flags (B1)", "status_change_nid_normal (B1)", "online_kernel / online_movable (B1)",
     "offline timeout (B5)", "order of MEM_CANCEL_OFFLINE and undo_isolate_page_range (B16)",
     "blocks with holes (B9)",

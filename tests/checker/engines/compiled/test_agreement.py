@@ -30,7 +30,7 @@ def test_every_profile_and_world(world: str, profile: str) -> None:
 
 
 def test_default_world_to_the_end() -> None:
-    """The figures the README gives: the whole default world under v3.4."""
+    """The figures docs/findings.md gives: the whole default world under v3.4."""
     r = explore_compiled(SpecModel(builtin_world("default")))
     assert (r.states, r.transitions, r.depth, r.complete) == (207_115, 511_597, 77, True)
     assert len(r.hits) == 12  # the baseline's findings (checker/review/baseline.json)
