@@ -1,10 +1,13 @@
 """Why a profile shows a finding: the C code path behind each known violation of the seed.
 
-Keys are (profile, invariant, cause prefix); the longest matching prefix wins. A finding with no
-entry is explained by its invariant's promise and flagged as unexplained in the report.
+Keys are (profile, invariant, cause prefix); the longest matching prefix wins. A profile with no
+entry of its own borrows the entry of the profile whose code path it runs (SAME_PATH_AS) and says
+so. A finding with neither is explained by its invariant's promise and flagged as unexplained.
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 from spec.invariants import BY_NAME
 
@@ -63,6 +66,12 @@ EXPLANATIONS: dict[tuple[str, str, str], str] = {
     ("v3.4", "sysfs_names", "names"): _NAMES34,
     ("v3.4", "sysfs_names", "phys_index"): _NAMES34,
     ("v3.4", "sysfs_end_phys_index", "end_phys_index"): _NAMES34,
+    ("v3.8", "status_change_nid", "offline:MEM_GOING_OFFLINE:normal"): (
+        "mm/memory_hotplug.c (3.8) offline_pages() -> node_states_check_changes_offline() sets "
+        "status_change_nid_normal when the block is in a kernel zone and nr_pages >= the node's "
+        "present pages in the zones up to ZONE_NORMAL. The ACPI eject of a block that was never "
+        "onlined finds none present, so MEM_GOING_OFFLINE names a node whose N_NORMAL_MEMORY is "
+        "already clear: the status_change_nid finding of 3.4, for the field 3.8 added."),
     ("v6.1", "sysfs_removable", "removable"): (
         "drivers/base/memory.c: since 53cdc1cb29e8 (v5.7) removable_show() always prints 1; "
         "memory-hotplug.txt promises 1 only when every section is removable, which a block holding "
@@ -79,15 +88,30 @@ EXPLANATIONS: dict[tuple[str, str, str], str] = {
 }
 
 
-def explain(profile: str, invariant: str, cause: str) -> tuple[str, bool]:
-    """The explanation and whether it is a known one."""
+#: profiles whose findings run the code path of another profile's finding of the same
+#: invariant and cause (the profile flags of spec/profiles.py differ elsewhere): an entry of
+#: their own wins; else the other profile's, said to be borrowed
+SAME_PATH_AS = MappingProxyType({"v3.8": "v3.4", "v5.6": "v6.1", "v6.17": "v6.1"})
+
+
+def _lookup(profile: str, invariant: str, cause: str) -> str | None:
     best = None
     for (p, inv, prefix), text in EXPLANATIONS.items():
         if p == profile and inv == invariant and cause.startswith(prefix):
             if best is None or len(prefix) > best[0]:
                 best = (len(prefix), text)
-    if best:
-        return best[1], True
+    return best[1] if best else None
+
+
+def explain(profile: str, invariant: str, cause: str) -> tuple[str, bool]:
+    """The explanation and whether it is a known one."""
+    own = _lookup(profile, invariant, cause)
+    if own is not None:
+        return own, True
+    base = SAME_PATH_AS.get(profile)
+    borrowed = _lookup(base, invariant, cause) if base else None
+    if borrowed is not None:
+        return (f"As in {base}, whose code path the {profile} profile runs here: {borrowed}", True)
     inv_obj = BY_NAME.get(invariant)
     promise = inv_obj.text if inv_obj else invariant
     return f"The profile breaks the promise: {promise}. No C code path is recorded for it yet.", False

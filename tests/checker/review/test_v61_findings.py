@@ -40,3 +40,18 @@ def test_eject_offlines_then_removes(res) -> None:
     _, r = res
     assert "remove_only_offline" not in r.violated()
     assert "remove_only_offline" in r.twins
+
+
+def test_every_pinned_finding_has_its_c_path() -> None:
+    """Each finding of the packaged baseline is explained along a C path, its profile's own or
+    borrowed (said so) from the profile whose code it runs; an unpinned one is flagged."""
+    from checker.review.baseline import load_baseline
+    from checker.review.explanations import SAME_PATH_AS, explain
+
+    for f in load_baseline(None)["findings"]:
+        text, known = explain(f["profile"], f["invariant"], f["cause"])
+        assert known, f"{f['key']}: no C path recorded"
+        if text.startswith("As in "):
+            assert text.startswith(f"As in {SAME_PATH_AS[f['profile']]}, ")
+    text, known = explain("v4.15", "sysfs_removable", "removable")
+    assert not known and "No C code path is recorded" in text
