@@ -1,8 +1,9 @@
 """Why a profile shows a finding: the C code path behind each known violation of the seed.
 
 Keys are (profile, invariant, cause prefix); the longest matching prefix wins. A profile with no
-entry of its own borrows the entry of the profile whose code path it runs (SAME_PATH_AS) and says
-so. A finding with neither is explained by its invariant's promise and flagged as unexplained.
+entry of its own borrows the entry of the profile whose code path it runs for that invariant
+(SAME_PATH_AS) and says so. A finding with neither is explained by its invariant's promise and
+flagged as unexplained.
 """
 
 from __future__ import annotations
@@ -88,10 +89,21 @@ EXPLANATIONS: dict[tuple[str, str, str], str] = {
 }
 
 
-#: profiles whose findings run the code path of another profile's finding of the same
-#: invariant and cause (the profile flags of spec/profiles.py differ elsewhere): an entry of
-#: their own wins; else the other profile's, said to be borrowed
-SAME_PATH_AS = MappingProxyType({"v3.8": "v3.4", "v5.6": "v6.1", "v6.17": "v6.1"})
+#: (profile, invariant) -> the profile whose finding of that invariant runs the same code path
+#: (the profile flags of spec/profiles.py say so); an entry of the profile's own wins, else the
+#: borrowed one is shown, saying so. 4.15 still sends MEM_CANCEL_OFFLINE before undoing the
+#: isolation, as 3.4 does, and has 6.1's sysfs code; removable always reads 1 only from 5.7.
+_V34 = ("alloc_cancel_offline", "node_state_going", "notifier_protocol", "remove_only_offline",
+        "state_matches_memory", "status_change_nid", "sysfs_dirs", "sysfs_end_phys_index",
+        "sysfs_links", "sysfs_names")
+_V61 = ("notifier_protocol", "rejected_write", "sysfs_names")
+SAME_PATH_AS = MappingProxyType({
+    **{("v3.8", inv): "v3.4" for inv in _V34},
+    ("v4.15", "alloc_cancel_offline"): "v3.4",
+    **{("v4.15", inv): "v6.1" for inv in _V61},
+    **{("v5.6", inv): "v6.1" for inv in _V61},
+    **{("v6.17", inv): "v6.1" for inv in (*_V61, "sysfs_removable")},
+})
 
 
 def _lookup(profile: str, invariant: str, cause: str) -> str | None:
@@ -108,10 +120,10 @@ def explain(profile: str, invariant: str, cause: str) -> tuple[str, bool]:
     own = _lookup(profile, invariant, cause)
     if own is not None:
         return own, True
-    base = SAME_PATH_AS.get(profile)
+    base = SAME_PATH_AS.get((profile, invariant))
     borrowed = _lookup(base, invariant, cause) if base else None
     if borrowed is not None:
-        return (f"As in {base}, whose code path the {profile} profile runs here: {borrowed}", True)
+        return f"As in {base}, whose code path the {profile} profile runs here: {borrowed}", True
     inv_obj = BY_NAME.get(invariant)
     promise = inv_obj.text if inv_obj else invariant
     return f"The profile breaks the promise: {promise}. No C code path is recorded for it yet.", False

@@ -52,6 +52,8 @@ def test_every_pinned_finding_has_its_c_path() -> None:
         text, known = explain(f["profile"], f["invariant"], f["cause"])
         assert known, f"{f['key']}: no C path recorded"
         if text.startswith("As in "):
-            assert text.startswith(f"As in {SAME_PATH_AS[f['profile']]}, ")
+            assert text.startswith(f"As in {SAME_PATH_AS[f['profile'], f['invariant']]}, ")
+    assert explain("v4.15", "alloc_cancel_offline", "offline:MEM_CANCEL_OFFLINE")[0].startswith("As in v3.4")
+    assert explain("v4.15", "rejected_write", "write:ret")[0].startswith("As in v6.1")
     text, known = explain("v4.15", "sysfs_removable", "removable")
     assert not known and "No C code path is recorded" in text
