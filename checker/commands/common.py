@@ -139,8 +139,10 @@ def print_summary(r: RunResult) -> None:
         print(f"  NEW: {key}")
     for key in b.get("missing", []) if b else []:
         print(f"  DISAPPEARED: {key}")
-    for note in r.notes:
-        print(f"note: {note}")
+    from checker.formats.traces import visible
+
+    for note in r.notes:  # notes carry text from the world (a [vacuous] reason): one line each
+        print(f"note: {visible(note)}")
     print(f"exit {r.exit}")
 
 

@@ -93,3 +93,15 @@ def test_the_qemu_worlds_declare_with_reasons() -> None:
         w = resolve_world(name)
         assert dict(w.vacuous)["chain_order"].startswith("one callback")
         assert w.to_json()["vacuous"] == dict(w.vacuous)
+
+
+def test_a_hostile_reason_stays_one_visible_line(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    world = tmp_path / "w.toml"
+    world.write_text(TINY + '\n[vacuous]\nchain_order = "\\u001b[31mred\\nnote: forged"\n')
+    main(["verify", "--world", str(world), "--engines", "explore", "--no-baseline",
+          "--out", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert not any(line.startswith("note: forged") for line in out.splitlines())
+    assert "chain_order is vacuous on this world, as it declares:" in out
