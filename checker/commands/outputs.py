@@ -86,17 +86,17 @@ def load_document(path: str) -> dict[str, Any]:
     """One JSON document a command wrote, validated against its schema; one-line errors."""
     from checker.formats.schemas import validate
 
+    from spec.files import read_text_input
+
     p = Path(path)
+    # a regular file of bounded size, UTF-8 (a FIFO or a device is refused, never read)
+    text = read_text_input(p, "JSON document", MemhpError)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise MemhpError(f"{p}: cannot read it ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise MemhpError(f"{p}: not UTF-8 text; expected a JSON document memhp wrote") from None
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise MemhpError(f"{p}: not JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-    except RecursionError:
-        raise MemhpError(f"{p}: JSON nested too deeply") from None
+    except (ValueError, RecursionError) as e:  # an integer too long to convert, deep nesting
+        raise MemhpError(f"{p}: not a JSON document memhp wrote ({e})") from None
     kind = data.get("schema") if isinstance(data, dict) else None
     if kind not in KINDS:
         raise MemhpError(f"{p}: its 'schema' is {kind!r}; expected one of {', '.join(KINDS)} "

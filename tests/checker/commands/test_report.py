@@ -48,7 +48,9 @@ def test_report_needs_an_output(tmp_path: Path, capsys: pytest.CaptureFixture[st
     ("[]", "its 'schema' is None"),
     ('{"schema": "memhp-trace/1"}', "expected one of"),
     ('{"schema": "memhp-result/1"}', "not a valid memhp-result/1"),
-    ("\udcff", "not UTF-8"),
+    ("\udcff", "not a UTF-8 text file"),
+    ('{"schema": "memhp-result/1", "x": ' + "9" * 5000 + "}", "not a JSON document memhp wrote"),
+    ("[" * 100_000 + "]" * 100_000, "not a JSON document memhp wrote"),
 ])
 def test_bad_documents_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                     text: str, says: str) -> None:
@@ -85,3 +87,13 @@ def test_verify_writes_the_outputs_beside_its_reports(tmp_path: Path,
     again = tmp_path / "again.xml"
     assert main(["report", str(tmp_path / "r" / "result.json"), "--junit", str(again)]) == 0
     assert again.read_text() == (tmp_path / "j.xml").read_text()
+
+
+def test_a_fifo_is_refused_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fifo = tmp_path / "result.json"
+    os.mkfifo(fifo)
+    assert main(["report", str(fifo), "--junit", str(tmp_path / "j.xml")]) == 2
+    assert str(fifo) in _one_line(capsys.readouterr().err)
+    assert not (tmp_path / "j.xml").exists()
