@@ -103,15 +103,6 @@ class Phases:
             self.width = 0
 
 
-def phases_for_command(json_output: bool, stream: TextIO | None = None,
-                       env: Mapping[str, str] | None = None) -> Phases | None:
-    """A Phases line for a command's run, or None where nobody watches (see :func:`wanted`)."""
-    s = stream if stream is not None else sys.stderr
-    if json_output or not wanted(s, env):
-        return None
-    return Phases(s)
-
-
 def wanted(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     """Whether someone watches ``stream``: a terminal, outside CI, not a dumb terminal."""
     env = os.environ if env is None else env
@@ -125,13 +116,25 @@ def wanted(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
         return False
 
 
+def _watched(json_output: bool, stream: TextIO | None,
+             env: Mapping[str, str] | None) -> TextIO | None:
+    """The stream a command's status line goes to, or None where nobody watches."""
+    s = stream if stream is not None else sys.stderr
+    return None if json_output or not wanted(s, env) else s
+
+
 def for_command(json_output: bool, stream: TextIO | None = None,
                 env: Mapping[str, str] | None = None) -> Progress | None:
     """A Progress for a command's run, or None where nobody watches (see :func:`wanted`)."""
-    s = stream if stream is not None else sys.stderr
-    if json_output or not wanted(s, env):
-        return None
-    return Progress(s)
+    s = _watched(json_output, stream, env)
+    return None if s is None else Progress(s)
+
+
+def phases_for_command(json_output: bool, stream: TextIO | None = None,
+                       env: Mapping[str, str] | None = None) -> Phases | None:
+    """A Phases line for a command's run (memhp prove), or None where nobody watches."""
+    s = _watched(json_output, stream, env)
+    return None if s is None else Phases(s)
 
 
 def finish(progress: object) -> None:
