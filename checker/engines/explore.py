@@ -174,9 +174,10 @@ def verdicts(model: Model | PackedModel, res: ExploreResult, max_depth: int | No
         hits = sorted((k for k in res.hits if k[0] == name), key=lambda k: len(res.traces[k]))
         if hits:
             k = hits[0]
+            # a violation is a state where the premise holds: the invariant was exercised
             out.append(InvariantResult(name, inv.seed_section, "explore", "violated", bound,
                                        res.traces[k], res.hits[k].violation.message, k[1],
-                                       name in res.twins))
+                                       True))
         else:
             out.append(InvariantResult(name, inv.seed_section, "explore", "passed", bound,
                                        None, "", "", name in res.twins))
