@@ -16,8 +16,9 @@ its ``notes``.
 Leaves out: CONFIG_HIGHMEM (every profile is 64-bit x86, where N_HIGH_MEMORY is
 N_NORMAL_MEMORY), memmap_on_memory and MEM_PREPARE_ONLINE / MEM_FINISH_OFFLINE (6.9+, sent for
 every online in those kernels but acted on only by s390), the 5.15 online policies, the 3.9
-hot-remove series in v3.8 (its eject is 3.4's), and the kernel mirror of v3.8, v4.15, v5.6 and
-v6.17 (only the spec renders them).
+hot-remove series in v3.8 (its eject is 3.4's, so neither has try_offline_node(), 3.10+), the
+try_offline_node() of 3.10 to 5.4 (v4.15 gets 5.5's checks: spec/steps/device.py), and the
+kernel mirror of v3.8, v4.15, v5.6 and v6.17 (only the spec renders them).
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ class Profile:
     memory_notify_nids: bool = True
     #: the NUMA node notifier chain (6.17, e4e2806b639c): NODE_* events; SLUB listens there.
     node_chain: bool = False
+    #: the removing eject ends with try_offline_node() (3.10+, 60a5a19e7419): a node left with
+    #: no memory in a zone, no memory block device and no CPU goes offline and loses its
+    #: ``node<N>`` directory. Read only where ``hot_remove`` is ``offline_and_remove``.
+    try_offline_node: bool = False
 
 
 V3_4 = Profile(
@@ -133,11 +138,13 @@ V6_1 = Profile(
     hotadd_zone=None,
     pages_correctly_reserved=False,
     slub_nid_field="status_change_nid_normal",
+    try_offline_node=True,
     notes=(
         "state_store: sysfs_streq parsing, online_kernel / online_movable, generic online file",
         "N_MEMORY and N_NORMAL_MEMORY; status_change_nid and status_change_nid_normal",
         "offline_pages: no timeout; blocks with holes refused; undo isolation, then CANCEL",
-        "ACPI eject offlines the blocks through the device core, then removes them",
+        "ACPI eject offlines the blocks through the device core, then removes them; "
+        "try_offline_node() then takes a node left without memory and CPUs offline",
     ),
 )
 
@@ -170,6 +177,8 @@ V4_15 = replace(
         "removable: the per-pageblock heuristic (constant 1 only from 5.7)",
         "zones chosen at online (4.13+), sysfs_streq parsing, the online file, device_hotplug_lock: "
         "as v6.1 (dates unverified in facts.md)",
+        "try_offline_node() after an eject with 5.5's checks (2c91f8fc6c99); 4.15's walked the "
+        "node's span only and missed blocks never onlined (left out)",
     ),
 )
 

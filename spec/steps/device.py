@@ -7,10 +7,22 @@ node_states_check_changes_online; the refusals of memory_block_offline and offli
 single zone, missing sections, holes where the profile refuses them, unmovable pages), the
 isolation and the nids of node_states_check_changes_offline; the tails that set ``mem->state``
 and drop the lock; try_remove_memory() for the ACPI eject (devices, links, sections and the
-resource go; a write that waited for the lock finds its device removed).
+resource go; a write that waited for the lock finds its device removed), and at its end, where
+the profile has it (``try_offline_node``), try_offline_node() (mm/memory_hotplug.c, 3.10+,
+60a5a19e7419 "memory-hotplug: remove sysfs file of node"): the node ``mem->nid`` named (the
+last node the removed block was registered under, which is the node of its backlink) goes
+offline (N_ONLINE cleared; unregister_one_node() takes its ``node<N>`` directory) when no block
+in a zone still spans it (node_spanned_pages), no other memory block device belongs to it
+(check_no_memblock_for_node_cb: ``mem->nid``, the node of a block's backlink) and no CPU is on
+it (check_cpu_on_node). It happens in the step that removes the block, under
+device_hotplug_lock, before the lock is released (spec/STEPS.md).
 
 Leaves out: memmap_on_memory, the online policies of 5.15+, the 6.9+ MEM_PREPARE_ONLINE /
-MEM_FINISH_OFFLINE events.
+MEM_FINISH_OFFLINE events; the try_offline_node() of 3.10 to 5.4, which looked only at the
+present sections inside the node's span (pfn_to_nid) and so missed memory blocks never onlined
+(2c91f8fc6c99 "mm/memory_hotplug: fix try_offline_node()" added the memory block walk): every
+profile that has try_offline_node() gets 5.5's checks, v4.15 included; CPU hotplug (a node's
+CPUs never go away); the pgdat (the spec has none: a node's fields are all it keeps).
 """
 
 from __future__ import annotations
@@ -138,9 +150,41 @@ class Device(Pages):
             if u != x.t:
                 hit = x.And(x.op_of(u, "kind") == "write", x.op_of(u, "block") == i)
                 x.set_op(u, stale=x.Or(x.op_of(u, "stale"), hit))
+        spec = self.world.blocks[i]
+        # try_remove_memory(): walk_memory_blocks(check_memblock_offlined_cb) leaves nid at
+        # mem->nid, the last node the block was registered under (its backlinks; NUMA_NO_NODE
+        # if none)
+        owners = [(n, self.mem_nid_is(x, i, n)) for n in spec.nodes]
         x.setb(i, present=False, registered=False, state=MEM_OFFLINE, pages=PAGES_RESERVED,
                zones=(), online_type="offline", resource=False, links=frozenset(),
                backlinks=frozenset())
+        if self.profile.try_offline_node:
+            for n, owner in owners:
+                self.try_offline_node(x, n, owner)
+
+    def mem_nid_is(self, x: Reader, i: int, n: int) -> Val:
+        """``mem->nid == n`` for the registered block ``i``: memory_block_add_nid() records
+        the last node it registers the block under, together with the backlink
+        ``memory<i>/node<n>`` (boot registers nodes in ascending order; hot-add one node)."""
+        later = [m for m in self.world.blocks[i].nodes if m > n]
+        return x.And(x.b(i, "registered"), x.backlink(i, n),
+                     *[x.Not(x.backlink(i, m)) for m in later])
+
+    def try_offline_node(self, x: Ctx, n: int, owner: Val) -> None:
+        """mm/memory_hotplug.c try_offline_node(nid) for ``n`` where ``owner`` (the removed
+        block's mem->nid was ``n``): the node goes offline and loses its device when nothing
+        keeps it (module docstring)."""
+        if self.world.nodes[n].cpus:  # check_cpu_on_node()
+            return
+        keep: list[Val] = []
+        for k, s in enumerate(self.world.blocks):
+            if k == x.block or n not in s.nodes:
+                continue  # the removed block's sections and device are gone
+            keep.append(x.test(x.b(k, "zones"), bool))  # node_spanned_pages(): pages in a zone
+            keep.append(self.mem_nid_is(x, k, n))  # check_no_memblock_for_node_cb()
+        gone = x.And(owner, x.n(n, "online"), *[x.Not(c) for c in keep])
+        if x.br(gone):
+            x.setn(n, online=False)  # node_set_offline(); unregister_one_node()
 
     def zone_for_online(self, x: Reader, node: int, i: int, otype: Val) -> Val:
         return zone_for_online(self.world, x, node, i, otype)
