@@ -13,8 +13,10 @@ import pytest
 
 from checker.engines.compiled.engine import Compiled, explore_compiled
 from checker.model import SpecModel
+from spec.config import load_world
 from spec.profiles import PROFILES
 from spec.worlds import builtin_world
+from tests.mutants.common import WORLDS
 from tests.checker.engines.compiled.agree import both
 
 #: how deep the interpreted search goes on each built-in world in this test (seconds, not minutes)
@@ -25,6 +27,16 @@ DEPTH = {"default": 16, "qemu-2node": 14, "qemu-3node": 8, "race": 7}
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_every_profile_and_world(world: str, profile: str) -> None:
     got, want, fallback = both(builtin_world(world), profile, DEPTH[world])
+    assert fallback is None
+    assert got == want
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_a_cpuless_node_to_the_end(profile: str) -> None:
+    """A node without CPUs whose memory is all hot-pluggable: where the profile has
+    try_offline_node(), the eject of its last block takes it offline (a branch no built-in
+    world reaches: every one of their nodes has a CPU)."""
+    got, want, fallback = both(load_world(WORLDS / "v61-cpuless-node.toml"), profile, None)
     assert fallback is None
     assert got == want
 
