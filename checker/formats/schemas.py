@@ -22,7 +22,8 @@ from spec.errors import MemhpError
 #: The schemas shipped in checker/formats/schemas/, by schema id.
 NAMES = ("memhp-world/1", "memhp-trace/1", "memhp-result/1", "memhp-baseline/1", "memhp-replay/1",
          "memhp-audit/1", "memhp-snapshot/1",
-         "memhp-bench-result/1", "memhp-conform/1", "memhp-diff/1", "memhp-review/1")
+         "memhp-bench-result/1", "memhp-conform/1", "memhp-diff/1", "memhp-review/1",
+         "memhp-mutation/1")
 URN = "urn:memhp-check:schema:"
 
 
