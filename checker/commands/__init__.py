@@ -7,4 +7,4 @@ named in :data:`COMMANDS`, in that order (the order of ``memhp --help``).
 """
 
 COMMANDS = ("verify", "explore", "replay", "trace", "audit", "conform", "diff", "export", "prove",
-            "review", "snapshot", "report", "invariants", "explain", "completion")
+            "review", "mutate", "snapshot", "report", "invariants", "explain", "completion")

@@ -58,6 +58,11 @@ EXAMPLES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
         ("start a patch from the mirror's function", "memhp review --template online_pages --profile v3.4"),
         ("what the patch breaks and changes", "memhp review --impl my_patch.py --markdown review.md"),
     ),
+    "mutate": (
+        ("list the mutants of the v6.1 mirror's memory.c", "memhp mutate --profile v6.1 --module memory --list"),
+        ("review every tenth of them, two at a time",
+         "memhp mutate --profile v6.1 --module memory --every 10 --jobs 2"),
+    ),
     "snapshot": (
         ("copy this machine's memory and node sysfs (read only)", "memhp snapshot -o box.tar.gz"),
     ),
