@@ -110,9 +110,7 @@ def run(args: Any) -> int:
     chosen = mutants(args.profile, args.module, args.function, args.shared)
     path = Path(args.equivalents) if args.equivalents else equivalents.default_path(args.profile)
     marked = equivalents.load(path) if args.equivalents or path.is_file() else {}
-    ids = {m.id for m in chosen}
-    if set(marked) - ids:  # marks of other modules: checked against every mutant of the profile
-        equivalents.load(path, {m.id for m in mutants(args.profile, shared=True)})
+    equivalents.check(path, marked, args.profile, {m.id for m in chosen})
     generated = len(chosen)
     chosen = chosen[::args.every][:args.limit]
     if args.list:

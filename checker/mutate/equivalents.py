@@ -25,6 +25,26 @@ def default_path(profile: str) -> Path:
     return Path(str(resources.files("checker.mutate") / f"equivalent-{profile}.toml"))
 
 
+def check(path: Path, marked: dict[str, str], profile: str, known: set[str]) -> None:
+    """Every marked id names a mutant of ``profile``: ``known`` ids (the mutants chosen) first,
+    the rest by generating the mutants of the functions those ids name (not the whole mirror)."""
+    from checker.mutate.generate import mirror_modules, mutants, short_name
+
+    modules = {short_name(m) for m in mirror_modules(profile, True)}
+    wanted: dict[str, set[str]] = {}
+    for mid in sorted(set(marked) - known):
+        module, _, rest = mid.partition(":")
+        if module not in modules or not rest:
+            raise MutateError(f"{path}: unknown mutant id {mid} (memhp mutate --list shows the ids)")
+        wanted.setdefault(module, set()).add(rest.partition(":")[0])
+    for module, functions in sorted(wanted.items()):
+        try:
+            more = {m.id for m in mutants(profile, [module], sorted(functions), shared=True)}
+        except MutateError:  # a function the module does not have
+            more = {m.id for m in mutants(profile, [module], shared=True)}
+        load(path, known | more | {k for k in marked if k.split(":", 1)[0] != module})
+
+
 def load(path: Path, known: set[str] | None = None) -> dict[str, str]:
     """The marked ids and their reasons; ``known``: every id the profile's generator makes
     (None: not checked). A missing default file is no marks; any other problem is one line."""
