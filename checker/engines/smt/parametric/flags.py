@@ -14,7 +14,12 @@ Flags the model does not read, and why that is sound: ``parse``, ``online_file``
 ``online_types`` (a write is an online or an offline request, chosen freely; texts the parser
 refuses change nothing the invariants read), ``offline_timeout`` (every failed migration is one
 free outcome), ``end_phys_index`` and ``removable_always_one`` (sysfs file contents),
-``slub_nid_field`` (SLUB's structures are left out).
+``slub_nid_field`` (SLUB's structures are left out), ``try_offline_node`` (a node an eject
+leaves without memory and CPUs stays online in the model: every property and lemma that reads a
+node's N_ONLINE speaks of memory on that node, a registered block on it or a link to it, and
+try_offline_node() takes only a node with none of them; so the model's instance agrees with the
+explorer state for state only on worlds whose nodes all have CPUs, as
+tests/checker/engines/smt_parametric/world_2x2.toml's).
 
 Refused (the model has no such steps): the NUMA node notifier (``node_chain``) and a
 ``struct memory_notify`` without ``status_change_nid`` (``memory_notify_nids``); and every

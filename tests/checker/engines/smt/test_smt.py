@@ -28,6 +28,7 @@ from tests.checker.engines.smt.agree import bfs, state_agreement
 from tests.mutants.spec.mutants import FAST_DEPTH, MANIFEST
 
 WORLDS = Path(__file__).resolve().parent / "worlds"
+MUTANT_WORLDS = Path(__file__).resolve().parents[3] / "mutants" / "worlds"
 
 
 def tiny(profile: str):
@@ -55,6 +56,18 @@ def test_successors_and_invariants_agree(profile: str) -> None:
 def test_successors_and_invariants_agree_deeper(profile: str) -> None:
     """As above on every reachable state of v3.4 and the first 150 of the other profiles."""
     _agree(profile, None if profile == "v3.4" else 150)
+
+
+def test_a_cpuless_node_goes_offline_in_both_interpretations() -> None:
+    """try_offline_node() (v6.1): on a node without CPUs the eject of its last block takes it
+    offline, a branch the worlds above never reach (all their nodes have CPUs). The Z3
+    relation's successors are the spec's on the first states, among them such ejects."""
+    w = load_world(MUTANT_WORLDS / "v61-cpuless-node.toml")
+    sm = SpecModel(w)
+    states = bfs(sm, 80)
+    assert any(sm.machine(s).nodes[1].online and not sm.machine(s2).nodes[1].online
+               for s in states for _a, s2, _obs in sm.successors(s))
+    state_agreement(sm, System(w, sm.profile), states)
 
 
 def test_bmc_trace_replays_and_matches_explorer() -> None:
