@@ -37,7 +37,7 @@ class MutationRun:
     limit: int | None = None
 
     def sample_text(self) -> str:
-        parts = ([f"every {self.every}-th mutant in id order"] if self.every > 1 else []) + \
+        parts = ([f"one mutant in {self.every}, in id order"] if self.every > 1 else []) + \
             ([f"the first {self.limit}"] if self.limit is not None else [])
         return ", then ".join(parts) or "every mutant"
 
