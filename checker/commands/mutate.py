@@ -80,13 +80,9 @@ def _bounds(args: Any) -> tuple[tuple[int, int], ...]:
         d, o = (int(x) for x in args.quick.split(","))
     except ValueError:
         raise UsageError(f"--quick {args.quick}: expected DEPTH,OPS (e.g. {QUICK}) or none") from None
-    if d < 0 or o < 1 or (d, o) == full:
-        return (full,) if (d, o) == full else _bad_quick(args.quick)
-    return ((d, o), full)
-
-
-def _bad_quick(text: str) -> tuple[tuple[int, int], ...]:
-    raise UsageError(f"--quick {text}: DEPTH must be >= 0 and OPS >= 1")
+    if d < 0 or o < 1:
+        raise UsageError(f"--quick {args.quick}: DEPTH must be >= 0 and OPS >= 1")
+    return (full,) if (d, o) == full else ((d, o), full)
 
 
 def run(args: Any) -> int:
