@@ -10,7 +10,6 @@ start; one thread's next step, once per choice it offers): what running one oper
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any, Hashable, Iterable, Protocol
 
 from spec.actions import Action, Observation
@@ -127,16 +126,16 @@ class MirrorState:
     """A state of the kernel mirror: the actions from boot (to rebuild it: generators cannot be
     copied), its abstraction, and each thread's observations since its operation began."""
 
-    __slots__ = ("path", "machine", "history", "_key", "view", "anchor", "live")
+    __slots__ = ("path", "machine", "history", "_key", "view", "anchor", "base", "live")
 
     def __init__(self, path: tuple[Action, ...], machine: Machine,
                  history: tuple[tuple[Any, ...] | None, ...], view: View | None,
-                 anchor: int = 0) -> None:
+                 anchor: int = 0, base: bytes | None = None) -> None:
         self.path, self.machine, self.history, self.view = path, machine, history, view
         self._key = (machine, history)
-        #: the length of the path's longest prefix that ends with every thread idle (where a
-        #: copy of the kernel can be kept: :meth:`MirrorModel._replay`)
-        self.anchor = anchor
+        #: the kernel after ``path[:anchor]``, the path's last point with every thread idle
+        #: (Kernel.snapshot; None: rebuild from boot), from which the state is rebuilt
+        self.anchor, self.base = anchor, base
         #: the kernel this state was made on, still in it, for the one next step taken from it
         #: (:meth:`MirrorModel.thread_steps` runs an operation without replaying it step by step)
         self.live: Any = None
@@ -149,15 +148,10 @@ class MirrorState:
 class MirrorModel:
     """The kernel mirror of ``world.profile`` (or a patched copy, ``impl``) as a Model.
 
-    Each state is rebuilt by replaying its path on a freshly booted mirror; two states are the
-    same when their abstraction and every thread's in-flight history agree. Kernels with every
-    thread idle are kept (at most ``keep`` of them, least recently used dropped first), so a
-    state is rebuilt from a copy of the kernel at its last idle point (Kernel.fork) and only the
-    steps of the operations in flight are replayed.
+    Each state is rebuilt from a snapshot of the kernel at its path's last idle point (every
+    thread idle: Kernel.snapshot) by replaying only the steps since; two states are the same
+    when their abstraction and every thread's in-flight history agree.
     """
-
-    #: idle kernels kept for rebuilding states; about 30 KB each on the built-in worlds
-    keep = 8192
 
     packed = False
     view_from_machine = False
@@ -172,43 +166,38 @@ class MirrorModel:
         self.impl = impl
         self.threads = world.writer_threads() + ("fw",)
         self.name = f"mirror:{self.profile.name}" + (f"+{getattr(impl, '__name__', 'impl')}" if impl else "")
-        self._idle: OrderedDict[tuple[Action, ...], Any] = OrderedDict()
+        self._template: Any = None
 
     def _boot(self) -> Any:
         from spec.kernel import Kernel
 
         return Kernel(self.world, self.impl)
 
-    def _replay(self, path: tuple[Action, ...], anchor: int = 0) -> Any:
-        """A kernel in the state ``path`` leads to; ``anchor``: the length of a prefix of
-        ``path`` after which every thread was idle."""
-        base = self._idle.get(path[:anchor])
+    def _replay(self, path: tuple[Action, ...], anchor: int = 0, base: bytes | None = None) -> Any:
+        """A kernel in the state ``path`` leads to, from ``base``, the snapshot of the kernel
+        after ``path[:anchor]`` (None: from boot)."""
         if base is None:
             k, anchor = self._boot(), 0
         else:
-            self._idle.move_to_end(path[:anchor])
-            k = base.fork()
+            if self._template is None:
+                self._template = self._boot()
+            k = self._template.restore(base)
         for a in path[anchor:]:
             k.apply(a)
         return k
 
-    def _keep(self, path: tuple[Action, ...], k: Any) -> None:
-        self._idle[path] = k
-        if len(self._idle) > self.keep:
-            self._idle.popitem(last=False)
-
     def _take(self, state: MirrorState) -> Any:
         """A kernel in ``state`` that the caller may apply steps to."""
         k, state.live = state.live, None
-        return k if k is not None else self._replay(state.path, state.anchor)
+        return k if k is not None else self._replay(state.path, state.anchor, state.base)
 
     def _state(self, k: Any, prev: MirrorState | None, a: Action | None, obs: Observation | None,
                live: bool = False) -> MirrorState:
-        """``k`` is owned by the new state from here on: kept when idle (never applied to
-        again), else with ``live`` left in the state for its next step."""
+        """``k`` is owned by the new state from here on (with ``live``, left in it for its next
+        step)."""
         history = list(prev.history) if prev else [None] * len(self.threads)
         path = prev.path if prev else ()
-        anchor = prev.anchor if prev else 0
+        anchor, base = (prev.anchor, prev.base) if prev else (0, None)
         if a is not None and obs is not None:
             path = path + (a,)
             if obs.thread in self.threads:
@@ -216,12 +205,12 @@ class MirrorModel:
                 entry = (a, obs.core())
                 history[t] = None if obs.ret is not None else (history[t] or ()) + (entry,)
         quiet = all(h is None for h in history)
-        kept = quiet and k.idle()
-        if kept:
-            anchor = len(path)
-            self._keep(path, k)
-        st = MirrorState(path, k.machine(), tuple(history), k.sysfs() if quiet else None, anchor)
-        if live and not kept:
+        snap = k.snapshot() if quiet else None
+        if snap is not None:
+            anchor, base = len(path), snap
+        st = MirrorState(path, k.machine(), tuple(history), k.sysfs() if quiet else None, anchor,
+                         base)
+        if live and snap is None:  # an idle state is rebuilt from its snapshot
             st.live = k
         return st
 
@@ -229,21 +218,21 @@ class MirrorModel:
         return [self._state(self._boot(), None, None, None)]
 
     def successors(self, state: Any) -> Iterable[tuple[Action, Any, Observation]]:
-        k = self._replay(state.path, state.anchor)
+        k = self._replay(state.path, state.anchor, state.base)
         starts = k.start_actions()
         runnable = k.runnable()
         for a in starts:
-            k2 = self._replay(state.path, state.anchor)
+            k2 = self._replay(state.path, state.anchor, state.base)
             obs = k2.apply(a)
             yield a, self._state(k2, state, a, obs), obs
         for t in runnable:
-            k2 = self._replay(state.path, state.anchor)
+            k2 = self._replay(state.path, state.anchor, state.base)
             obs = k2.apply(Action("step", thread=t), first_choice=True)
             options = k2.last_options
             a = Action("step", thread=t, choice=k2.last_choice)
             yield a, self._state(k2, state, a, obs), obs
             for c in (options or ())[1:]:
-                k3 = self._replay(state.path, state.anchor)
+                k3 = self._replay(state.path, state.anchor, state.base)
                 a3 = Action("step", thread=t, choice=c)
                 obs3 = k3.apply(a3)
                 yield a3, self._state(k3, state, a3, obs3), obs3
@@ -254,7 +243,7 @@ class MirrorModel:
         return self._state(k, state, action, obs, live=True), obs
 
     def start_actions(self, state: Any) -> list[Action]:
-        return self._replay(state.path, state.anchor).start_actions()  # type: ignore[no-any-return]
+        return self._replay(state.path, state.anchor, state.base).start_actions()  # type: ignore[no-any-return]
 
     def thread_steps(self, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
         """``thread``'s next step, once per choice the mirror offered at it."""
@@ -272,7 +261,7 @@ class MirrorModel:
 
     def view(self, state: Any) -> View:
         if state.view is None:
-            return self._replay(state.path, state.anchor).sysfs()  # type: ignore[no-any-return]
+            return self._replay(state.path, state.anchor, state.base).sysfs()  # type: ignore[no-any-return]
         return state.view  # type: ignore[no-any-return]
 
     def quiescent(self, state: Any) -> bool:

@@ -281,7 +281,7 @@ def test_docs_show_commands() -> None:
     memhp = [c for c in commands if c.text.startswith("memhp ")]
     assert len(memhp) >= 40, len(memhp)
     readme = [c.text for b in blocks["README.md"] for c in b.commands]
-    assert "memhp verify" in readme and "memhp verify --list-worlds" in readme
+    assert "memhp verify --profile v3.4" in readme and "memhp verify --list-worlds" in readme
     # continuations joined, comments and prompts stripped
     assert any(t.startswith("memhp review --impl tests/catalogue/") and t.endswith("review.md")
                for t in readme)

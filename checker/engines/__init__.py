@@ -2,8 +2,8 @@
 
 An engine either runs on a (world, profile) pair or refuses it with one line that names what it
 lacks. ``explore`` and ``smt`` (BMC, k-induction, the AIGER export) run the spec, which renders
-every profile; ``hypothesis`` compares the spec with the kernel mirror, so it needs a mirror of
-the profile (spec/kernel/ mirrors v3.4 and v6.1); ``parametric`` renders the profiles whose
+every profile; ``hypothesis`` and ``mirror`` compare the spec with the kernel mirror, so they need a mirror
+of the profile (spec/kernel/ mirrors v3.4 and v6.1); ``parametric`` renders the profiles whose
 flags checker.engines.smt.parametric.flags supports. (``export promela`` is no engine here: it takes
 spec worlds and spin-bench worlds, which have no kernel profile, and checks what it is given
 itself.) Refusals are exit 2 where the user named the engine, a note where it came by default
@@ -30,8 +30,8 @@ def _mirror(world: World, profile: Profile) -> str | None:
 
     if has_mirror(profile.name):
         return None
-    return (f"no kernel mirror of {profile.name} (spec/kernel/ mirrors v3.4 and v6.1): the lockstep "
-            "engine compares the spec with a mirror")
+    return (f"no kernel mirror of {profile.name} (spec/kernel/ mirrors v3.4 and v6.1): the engine "
+            "compares the spec with a mirror")
 
 
 def _parametric(world: World, profile: Profile) -> str | None:
@@ -52,6 +52,8 @@ class Engine:
 ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine("explore", "explicit-state search of the spec", _any),
     Engine("hypothesis", "Hypothesis lockstep of the kernel mirror against the spec", _mirror),
+    Engine("mirror", "the kernel mirror explored against the spec, one operation at a time",
+           _mirror),
     Engine("smt", "Z3 BMC and k-induction of the spec (and the AIGER export)", _any),
     Engine("parametric", "Z3 proofs for any number of blocks, nodes, callbacks, writers", _parametric),
 )}

@@ -99,10 +99,11 @@ RSS_EVERY = 2048
 def reach(search: Search, max_depth: int | None = None, max_states: int | None = None,
           deadline: float = float("inf"),
           progress: Callable[[int, int, int, float], None] | None = None,
-          max_rss: int | None = None, rss: Callable[[], int | None] | None = None) -> Reached:
+          max_rss: int | None = None, rss: Callable[[], int | None] | None = None,
+          rss_every: int = RSS_EVERY) -> Reached:
     """Breadth first from ``search.starts()``. A state at ``max_depth`` is stored, not expanded;
     the search stops once ``max_states`` states are stored, once the process's resident set
-    (``rss()``, looked at every :data:`RSS_EVERY` states) exceeds ``max_rss`` bytes, or at
+    (``rss()``, looked at every ``rss_every`` states) exceeds ``max_rss`` bytes, or at
     ``deadline`` (``time.monotonic()``); ``progress(states, transitions, depth, seconds)`` about
     once a second."""
     t0 = time.monotonic()
@@ -132,7 +133,7 @@ def reach(search: Search, max_depth: int | None = None, max_states: int | None =
         if timed and time.monotonic() >= deadline:
             r._cut("deadline", depth)
             break
-        if max_rss is not None and rss is not None and expanded % RSS_EVERY == 0:
+        if max_rss is not None and rss is not None and expanded % rss_every == 0:
             used = rss()
             if used is not None and used > max_rss:
                 r._cut("memory", depth)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from checker.review.baseline import to_baseline
 from checker.formats.markdown import md_code, md_fence, md_text
-from checker.formats.results import RunResult
+from checker.formats.results import RunResult, combine_exit
 from spec.errors import MemhpError
 
 
@@ -52,6 +52,52 @@ def markdown(r: RunResult) -> str:
                   f"Shortest trace ({len(f.trace)} steps, engine {f.engine}):", "",
                   *md_fence(f.trace.text()), ""]
     return "\n".join(lines) + "\n"
+
+
+def write_many(results: list[RunResult], out: str | Path, not_checked: list[str]) -> list[Path]:
+    """Several profiles' runs of one verify: each profile's files under ``out/PROFILE/``, and at
+    the top ``summary.md`` (what ran and what did not, then each profile's summary) and
+    ``baseline.json`` (every profile's findings). A ``result.json`` left at the top by an
+    earlier single-profile run is removed, so it cannot pass for this run's."""
+    d = Path(out)
+    files = []
+    for r in results:
+        files += write_reports(r, d / r.profile)
+    head = ["# memhp verify", "",
+            f"Exit {combine_exit([r.exit for r in results])}. Checked: "
+            + ", ".join(f"{md_code(r.profile)} on {md_code(r.world)} (exit {r.exit}, "
+                        f"[{r.profile}/summary.md]({r.profile}/summary.md))" for r in results) + "."]
+    if not_checked:
+        head += ["", "Not checked by this run:", ""] + [f"- {md_text(x)}" for x in not_checked]
+    body = "\n".join(head) + "\n\n" + "\n".join(_demote(markdown(r)) for r in results)
+    findings = [f for r in results for f in r.findings]
+    try:
+        for name, text in (("summary.md", body),
+                           ("baseline.json", json.dumps(to_baseline(findings), indent=1) + "\n")):
+            tmp = d / (name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(d / name)
+            files.append(d / name)
+        stale = d / "result.json"
+        if stale.is_file() and '"memhp-result/1"' in stale.read_text(encoding="utf-8", errors="replace")[:200]:
+            stale.unlink()
+    except OSError as e:
+        raise MemhpError(f"{d}: cannot write the reports ({e.strerror})") from None
+    return files
+
+
+def _demote(text: str) -> str:
+    """Every heading one level down, outside fenced code blocks (md_fence's fences may be longer
+    than three backticks; a fence closes on a line of at least as many)."""
+    out, fence = [], 0
+    for line in text.split("\n"):
+        run = len(line) - len(line.lstrip("`"))
+        if run >= 3 and (not fence or (run >= fence and not line.strip("`"))):
+            fence = 0 if fence else run
+        elif not fence and line.startswith("#"):
+            line = "#" + line
+        out.append(line)
+    return "\n".join(out)
 
 
 def _section(r: RunResult, name: str) -> str:

@@ -89,6 +89,8 @@ class RunResult:
     baseline: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: verify's mirror engine: checker.engines.mirror.MirrorCheck.to_json(), when it ran
+    mirror: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,4 +99,5 @@ class RunResult:
             "invariants": [r.to_json() for r in self.invariants],
             "findings": [f.to_json() for f in self.findings],
             "baseline": self.baseline, "timings": self.timings, "notes": self.notes,
+            **({"mirror": self.mirror} if self.mirror is not None else {}),
         }

@@ -35,6 +35,7 @@ between lock models and are not observable from userspace or a callback.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from collections.abc import Hashable, Iterator
 from typing import Any
@@ -65,6 +66,12 @@ class DiffResult:
     runs: int = 0
     seconds: float = 0.0
     differences: list[Difference] = field(default_factory=list)
+    #: what stopped an incomplete diff (checker.engines.reach.Reached.cut), and the most
+    #: operations any pair stored is from boot
+    cut: str | None = None
+    reached: int = 0
+    #: with a cut: every pair fewer operations than this from boot was expanded
+    checked: int | None = None
     #: with ``judge``: each side's invariant violations in the operations it ran, shortest first
     violations: dict[str, dict[tuple[str, str], tuple[str, Trace]]] = field(default_factory=dict)
 
@@ -86,9 +93,14 @@ class DiffResult:
 # --- the product exploration ---------------------------------------------------------------
 
 class _Memo:
+    """Each state's operation runs, for the pairs that share the state; the ``keep`` states used
+    last are kept (a run holds every step's machine: keeping them all costs gigabytes)."""
+
+    keep = 1024
+
     def __init__(self, model: Model) -> None:
         self.model = model
-        self.cache: dict[Hashable, dict[Action, list[OpRun]]] = {}
+        self.cache: OrderedDict[Hashable, dict[Action, list[OpRun]]] = OrderedDict()
         self.runs = 0
 
     def ops(self, state: Any, skip_kinds: set[str]) -> dict[Action, list[OpRun]]:
@@ -101,6 +113,10 @@ class _Memo:
                 hit[a] = run_ops(self.model, state, a, view0)
                 self.runs += len(hit[a])
             self.cache[key] = hit
+            if len(self.cache) > self.keep:
+                self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(key)
         return hit
 
 
@@ -148,15 +164,20 @@ class _Judge:
                     self.found[k] = (v.message, tr)
 
 
-def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
-                max_pairs: int | None = 20000, judge: bool = False) -> DiffResult:
-    """Breadth-first over pairs of quiescent states, ``depth`` operations deep."""
+def diff_models(ma: Any, mb: Any, depth: int | None = DEFAULT_DEPTH,
+                max_pairs: int | None = 20000, judge: bool = False,
+                max_rss: int | None = None, deadline: float = float("inf"),
+                progress: Any = None) -> DiffResult:
+    """Breadth-first over pairs of quiescent states, ``depth`` operations deep (None: until no
+    new pair), within ``max_pairs`` pairs, ``max_rss`` bytes of this process's resident set
+    (looked at every 16 pairs) and the ``deadline`` (``time.monotonic()``); ``res.cut`` says
+    which bound stopped it."""
     import time
 
     t0 = time.monotonic()
     res = DiffResult(ma.profile.name if not getattr(ma, "impl", None) else ma.name,
                      mb.profile.name if not getattr(mb, "impl", None) else mb.name,
-                     ma.world.name, depth, True)
+                     ma.world.name, depth or 0, True)
     found: dict[tuple[Any, ...], Difference] = {}
     sa, sb = ma.initial()[0], mb.initial()[0]
     _boot(ma, mb, sa, sb, found)
@@ -164,8 +185,11 @@ def diff_models(ma: Any, mb: Any, depth: int = DEFAULT_DEPTH,
     one_sided = {k[2] for k in found if k[:2] == ("boot", "file")}
     judges = (_Judge(ma), _Judge(mb)) if judge else None
     search = _Pairs(ma, mb, sa, sb, found, one_sided, judges)
-    r = reach(search, max_depth=depth, max_states=max_pairs)
-    res.complete = r.complete
+    r = reach(search, max_depth=depth, max_states=max_pairs, max_rss=max_rss, deadline=deadline,
+              progress=progress, rss_every=16)
+    res.complete, res.cut, res.reached, res.checked = r.complete, r.cut, r.depth, r.checked
+    if depth is None:
+        res.depth = r.depth
     memo_a, memo_b = search.memo
     if judges is not None:
         res.violations = {"a": judges[0].found, "b": judges[1].found}

@@ -130,22 +130,31 @@ class Kernel:
         """No operation in flight: no thread holds a generator."""
         return not self._in_step and all(c is None for c in self._threads.values())
 
-    def fork(self) -> "Kernel":
-        """An independent copy of an idle kernel, its structures copied instead of replayed (what
-        :meth:`clone` does, many times faster); a kernel with an operation in flight holds
-        generators, which cannot be copied, and is cloned."""
+    def snapshot(self) -> bytes | None:
+        """The structures of an idle kernel as bytes (pickle) that :meth:`restore` turns back
+        into a kernel; None while an operation is in flight (its generator cannot be copied)
+        or where a patch left something in the kernel that pickle cannot copy."""
         if not self.idle():
-            return self.clone()
-        k = Kernel.__new__(Kernel)
-        # shared, never mutated: the world, the profile, the function table, the patch module
-        shared = {n: v for n, v in self.__dict__.items() if n in _SHARED_ATTRS}
+            return None
         own = {n: v for n, v in self.__dict__.items() if n not in _SHARED_ATTRS}
-        try:  # the structures hold plain data and function names: pickle copies them fastest
-            k.__dict__.update(pickle.loads(pickle.dumps(own, pickle.HIGHEST_PROTOCOL)))
+        try:
+            return pickle.dumps(own, pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
-            k.__dict__.update(copy.deepcopy(own))
-        k.__dict__.update(shared)
+            return None
+
+    def restore(self, data: bytes) -> "Kernel":
+        """A new kernel from a :meth:`snapshot` of a kernel of the same world and patch: its
+        structures from ``data``, the world, profile and function table shared with this one."""
+        k = Kernel.__new__(Kernel)
+        k.__dict__.update(pickle.loads(data))
+        k.__dict__.update({n: v for n, v in self.__dict__.items() if n in _SHARED_ATTRS})
         return k
+
+    def fork(self) -> "Kernel":
+        """An independent copy: through :meth:`snapshot` where the kernel is idle (many times
+        faster than :meth:`clone`'s replay), else by replay."""
+        data = self.snapshot()
+        return self.clone() if data is None else self.restore(data)
 
     # --- hooks the mirror calls ---------------------------------------------------------------
     def decide(self, kind: str, options: list[str]) -> str:

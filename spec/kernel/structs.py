@@ -14,11 +14,32 @@ free lists, zone watermarks and zonelists, per-cpu pagesets, kobjects and uevent
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from spec.actions import NotifierCall
 
+_T = TypeVar("_T")
 
+
+def _pickled(cls: type[_T]) -> type[_T]:
+    """Pickle the record as its constructor's arguments, read by one C attrgetter: a slotted
+    dataclass's own pickling walks its fields in Python, and Kernel.snapshot pickles every
+    record of the kernel."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    get = attrgetter(*names)
+    if len(names) == 1:
+        def __reduce__(self: Any) -> tuple[Any, ...]:
+            return cls, (get(self),)
+    else:
+        def __reduce__(self: Any) -> tuple[Any, ...]:
+            return cls, get(self)
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign, assignment]
+    return cls
+
+
+@_pickled
 @dataclass(frozen=True, slots=True)
 class Point:
     """A point of STEPS.md where a thread's step ends (``call`` carries the callback call)."""
@@ -31,6 +52,7 @@ class Point:
 Gen = Generator[Point, None, int]
 
 
+@_pickled
 @dataclass(slots=True)
 class PageRun:
     """struct pages [start, end) whose page flags link the same node and zone (zone None: the
@@ -42,6 +64,7 @@ class PageRun:
     zone: str | None
 
 
+@_pickled
 @dataclass(slots=True)
 class MemSection:
     """include/linux/mmzone.h struct mem_section (SPARSEMEM)."""
@@ -58,6 +81,7 @@ class MemSection:
     unmovable: bool = False
 
 
+@_pickled
 @dataclass(slots=True)
 class MemoryBlock:
     """include/linux/memory.h struct memory_block (and its struct device)."""
@@ -78,6 +102,7 @@ class MemoryBlock:
     dev_offline: bool = True
 
 
+@_pickled
 @dataclass(slots=True)
 class Zone:
     """include/linux/mmzone.h struct zone (present pages; its span is read from the memmap)."""
@@ -87,6 +112,7 @@ class Zone:
     present_pages: int = 0
 
 
+@_pickled
 @dataclass(slots=True)
 class PglistData:
     """include/linux/mmzone.h struct pglist_data."""
@@ -96,6 +122,7 @@ class PglistData:
     node_zones: dict[str, Zone] = field(default_factory=dict)
 
 
+@_pickled
 @dataclass(slots=True)
 class Resource:
     """include/linux/ioport.h struct resource in iomem_resource, in pfns [start, end)."""
@@ -105,6 +132,7 @@ class Resource:
     name: str = "System RAM"
 
 
+@_pickled
 @dataclass(slots=True)
 class NotifierBlock:
     """include/linux/notifier.h struct notifier_block; ``notifier_call`` names the mirror
@@ -116,6 +144,7 @@ class NotifierBlock:
     answers: tuple[str, ...] = ()
 
 
+@_pickled
 @dataclass(slots=True)
 class MemoryNotify:
     """include/linux/memory.h struct memory_notify (``status_change_nid_normal`` None where the
@@ -127,6 +156,7 @@ class MemoryNotify:
     status_change_nid_normal: int | None = None
 
 
+@_pickled
 @dataclass(slots=True)
 class AcpiMemoryDevice:
     """drivers/acpi/acpi_memhotplug.c struct acpi_memory_device (one range, one memory block)."""
@@ -139,6 +169,7 @@ class AcpiMemoryDevice:
     present: bool = False
 
 
+@_pickled
 @dataclass(slots=True)
 class ThreadCtx:
     """An operation in flight: its generator and the point its last step ended at."""

@@ -123,7 +123,7 @@ def test_list_worlds(capsys):
 
 def test_verify_writes_reports(capsys, tmp_path):
     out_dir = tmp_path / "reports"
-    code, out, _ = run(capsys, "verify", "--engines", "explore", "--max-depth", "10", "--no-baseline",
+    code, out, _ = run(capsys, "verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "10", "--no-baseline",
                        "--out", str(out_dir))
     assert code in (0, 1)
     assert {p.name for p in out_dir.iterdir()} == {"summary.md", "result.json", "baseline.json"}
@@ -138,7 +138,7 @@ def test_verify_writes_reports(capsys, tmp_path):
 def own_baseline(tmp_path_factory) -> tuple[Path, dict]:
     """A baseline that pins exactly the findings of verify --max-depth 10."""
     d = tmp_path_factory.mktemp("own")
-    assert main(["verify", "--engines", "explore", "--max-depth", "10", "--no-baseline", "--out", str(d)]) in (0, 1)
+    assert main(["verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "10", "--no-baseline", "--out", str(d)]) in (0, 1)
     data = json.loads((d / "baseline.json").read_text())
     assert data["findings"], "v3.4 on the default world breaks the sysfs names promise at boot"
     return d / "baseline.json", data
@@ -146,7 +146,7 @@ def own_baseline(tmp_path_factory) -> tuple[Path, dict]:
 
 def test_verify_exits_0_when_findings_equal_the_baseline(capsys, tmp_path, own_baseline):
     path, _ = own_baseline
-    code, out, _ = run(capsys, "verify", "--engines", "explore", "--max-depth", "10",
+    code, out, _ = run(capsys, "verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "10",
                        "--baseline", str(path), "--out", str(tmp_path))
     assert code == 0, out
     assert "NEW:" not in out and "DISAPPEARED:" not in out
@@ -156,7 +156,7 @@ def test_verify_exits_1_on_a_new_finding(capsys, tmp_path, own_baseline):
     _, data = own_baseline
     fewer = dict(data, findings=data["findings"][1:])
     path = write_json(tmp_path / "fewer.json", fewer)
-    code, out, _ = run(capsys, "verify", "--engines", "explore", "--max-depth", "10",
+    code, out, _ = run(capsys, "verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "10",
                        "--baseline", str(path), "--out", str(tmp_path / "r"))
     assert code == 1
     assert f"NEW: {data['findings'][0]['key']}" in out
@@ -167,7 +167,7 @@ def test_verify_exits_1_when_a_pinned_finding_disappears(capsys, tmp_path, own_b
     gone = {"key": "v3.4/default/chain_order/online:MEM_ONLINE", "profile": "v3.4", "world": "default",
             "invariant": "chain_order", "cause": "online:MEM_GONE", "length": 3}
     path = write_json(tmp_path / "more.json", dict(data, findings=data["findings"] + [gone]))
-    code, out, _ = run(capsys, "verify", "--engines", "explore", "--max-depth", "10",
+    code, out, _ = run(capsys, "verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "10",
                        "--baseline", str(path), "--out", str(tmp_path / "r"))
     assert code == 1
     assert "DISAPPEARED: v3.4/default/chain_order/online:MEM_GONE" in out
@@ -178,7 +178,7 @@ def test_verify_does_not_check_entries_deeper_than_its_bound(capsys, tmp_path, o
     deep = {"profile": "v3.4", "world": "default", "invariant": "chain_order",
             "cause": "online:MEM_DEEP", "length": 99}
     path = write_json(tmp_path / "deep.json", dict(data, findings=data["findings"] + [deep]))
-    code, _, _ = run(capsys, "verify", "--engines", "explore", "--max-depth", "10",
+    code, _, _ = run(capsys, "verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "10",
                      "--baseline", str(path), "--out", str(tmp_path / "r"))
     assert code == 0
     result = json.loads((tmp_path / "r" / "result.json").read_text())
@@ -412,7 +412,7 @@ def _bad_inputs(tmp: Path, trace_data: dict) -> dict[str, tuple[list[str], list[
     bin_baseline = text("binbaseline.json", b"\xff\xfe")
     boom = text("boom.py", 'raise RuntimeError("boom at import")\n')
     a_file = text("afile", "I am a file, not a folder\n")
-    verify = ["verify", "--engines", "explore", "--max-depth", "4", "--no-baseline", "--out", str(tmp / "out")]
+    verify = ["verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "4", "--no-baseline", "--out", str(tmp / "out")]
     return {
         "garbage world": (["explore", "--world", garbage], [garbage]),
         "world key of the wrong type": (["explore", "--world", wrong_type], [wrong_type, "writers"]),
@@ -448,7 +448,7 @@ def _bad_inputs(tmp: Path, trace_data: dict) -> dict[str, tuple[list[str], list[
         "replay --impl no such module": (["replay", str(tmp / "ok.json"), "--impl", "no_such_memhp_patch"],
                                          ["no_such_memhp_patch"]),
         "explore --traces into a file": (["explore", "--max-depth", "2", "--traces", a_file], [a_file]),
-        "verify --out is a file": (["verify", "--engines", "explore", "--max-depth", "2", "--no-baseline",
+        "verify --out is a file": (["verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "2", "--no-baseline",
                                     "--out", a_file], [a_file]),
     }
 

@@ -178,7 +178,7 @@ def test_explore_json_output_validates(capsys):
 
 
 def test_verify_json_output_and_result_file_validate(capsys, tmp_path):
-    code = main(["verify", "--engines", "explore", "--max-depth", "8", "--no-baseline",
+    code = main(["verify", "--profile", "v3.4", "--engines", "explore", "--max-depth", "8", "--no-baseline",
                  "--out", str(tmp_path), "--json"])
     data = json.loads(capsys.readouterr().out)
     validate(data, "memhp-result/1")
