@@ -25,3 +25,15 @@ class TraceError(MemhpError):
 
 class ImplError(MemhpError):
     """A kernel-mirror variant module does not import, or one of its functions raises."""
+
+
+class KernelBug(MemhpError):
+    """The kernel mirror reached a modelled ``BUG()``/``BUG_ON()`` (spec.kernel.lib): the real
+    kernel would oops there. Not a usage error: the engines that explore a mirror report it as a
+    finding (``kernel_bug``) with the trace that reaches it.
+
+    ``function`` is the mirror function whose BUG fired, ``what`` the condition it guards."""
+
+    def __init__(self, function: str, what: str) -> None:
+        super().__init__(f"BUG in {function}: {what}")
+        self.function, self.what = function, what

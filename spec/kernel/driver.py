@@ -3,7 +3,9 @@
 Models: the threads (writers ``w0``.. and the firmware ``fw``) as generators of the mirror's C
 functions; a step resumes one generator to its next point (spec.kernel.structs.Point); the
 choice a step needs comes from the action through :meth:`Kernel.decide`; reads and error
-injection; the abstraction to spec.state.Machine and the mirror's own sysfs view.
+injection; the abstraction to spec.state.Machine and the mirror's own sysfs view. A step that
+reaches a modelled BUG() (spec.kernel.lib) is undone and its spec.errors.KernelBug raised as
+itself, not as an ImplError: it is a finding of the patched code, not a mistake in it.
 
 Leaves out: real concurrency (one step runs at a time, as the step contract says). A Kernel is
 copied by replaying its action log, since generators cannot be copied (:meth:`Kernel.clone`).
@@ -20,7 +22,7 @@ from typing import Any
 from spec.actions import (EVENT_NAMES, FIRMWARE_THREAD, Action, NotifierCall, Observation,
                           parse_errno)
 from spec.config import INJECTABLE_EVENTS, World
-from spec.errors import ActionError, ImplError, MemhpError
+from spec.errors import ActionError, ImplError, KernelBug, MemhpError
 from spec.kernel import boot, callbacks, lib, locking, mm, notifier, v3_4, v6_1
 from spec.kernel.structs import (AcpiMemoryDevice, MemoryBlock, MemoryNotify, MemSection,
                                  NotifierBlock, PglistData, Resource, ThreadCtx)
@@ -228,6 +230,15 @@ class Kernel:
         except ActionError:
             if self._in_step:
                 self._rebuild()
+            raise
+        except KernelBug:
+            # the kernel would oops: the step is undone (the kernel is left as it was before
+            # the action); the choice the step took before it hit the BUG, and the options it
+            # was offered, stay readable as after a step that returned
+            asked, used = self._asked, self._used
+            if self._in_step:
+                self._rebuild()
+            self.last_options, self.last_choice = asked, used
             raise
         except MemhpError:
             raise

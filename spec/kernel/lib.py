@@ -3,10 +3,16 @@
 Models: C strings (a write's bytes, NUL-terminated at ``count`` by the sysfs/kernfs buffer; an
 embedded NUL ends the string), ``strncmp``, ``sysfs_streq`` and ``kstrtobool``.
 
+Also ``BUG()`` and ``BUG_ON()`` (include/asm-generic/bug.h): they raise
+spec.errors.KernelBug naming the mirror function they fired in, which the explorer reports as a
+``kernel_bug`` finding.
+
 Leaves out: locale, ``strcmp`` variants not used by the hotplug paths.
 """
 
 from __future__ import annotations
+
+import sys
 
 
 def _c(s: bytes, i: int) -> int:
@@ -63,3 +69,20 @@ def kstrtobool(s: bytes) -> tuple[int, bool]:
         if c1 in "fF" and c1:
             return 0, False
     return -EINVAL, False
+
+
+def BUG(what: str) -> None:
+    """include/asm-generic/bug.h BUG(): the kernel oopses here. ``what``: why the code
+    considers this unreachable (the kernel prints file and line; the mirror names the
+    function)."""
+    from spec.errors import KernelBug
+
+    raise KernelBug(sys._getframe(1).f_code.co_name, what)
+
+
+def BUG_ON(cond: object, what: str) -> None:
+    """include/asm-generic/bug.h BUG_ON(cond): BUG() if ``cond`` holds."""
+    if cond:
+        from spec.errors import KernelBug
+
+        raise KernelBug(sys._getframe(1).f_code.co_name, what)

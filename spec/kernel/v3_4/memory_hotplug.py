@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from spec.actions import (EBUSY, EEXIST, EINVAL, MEM_CANCEL_OFFLINE, MEM_CANCEL_ONLINE,
                           MEM_GOING_OFFLINE, MEM_GOING_ONLINE, MEM_OFFLINE, MEM_ONLINE,
                           PAGE_SHIFT)
+from spec.kernel.lib import BUG_ON
 from spec.kernel.structs import Gen, MemoryNotify, PageRun, PglistData, Point, Resource, Zone
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def offline_isolated_pages(k: "Kernel", start_pfn: int, end_pfn: int) -> None:
 
 def offline_pages(k: "Kernel", start_pfn: int, end_pfn: int, timeout: int) -> Gen:
     """mm/memory_hotplug.c offline_pages (3.4)."""
-    assert start_pfn < end_pfn  # BUG_ON
+    BUG_ON(start_pfn >= end_pfn, "offline_pages of an empty or reversed range")
     # IS_ALIGNED(start_pfn / end_pfn, pageblock_nr_pages): blocks always are
     if not k.fn.test_pages_in_a_zone(k, start_pfn, end_pfn):
         return -EINVAL

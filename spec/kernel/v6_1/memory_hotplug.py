@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from spec.actions import (EBUSY, EEXIST, EINVAL, MEM_CANCEL_OFFLINE, MEM_CANCEL_ONLINE,
                           MEM_GOING_OFFLINE, MEM_GOING_ONLINE, MEM_OFFLINE, MEM_ONLINE,
                           NUMA_NO_NODE, PAGE_SHIFT)
+from spec.kernel.lib import BUG_ON
 from spec.kernel.structs import Gen, MemoryBlock, MemoryNotify, PageRun, PglistData, Point, Resource, Zone
 
 if TYPE_CHECKING:
@@ -355,5 +356,6 @@ def try_remove_memory(k: "Kernel", start: int, size: int) -> int:
 
 def __remove_memory(k: "Kernel", start: int, size: int) -> None:
     """mm/memory_hotplug.c __remove_memory: BUG() if try_remove_memory fails."""
-    if k.fn.try_remove_memory(k, start, size):
-        raise RuntimeError("BUG: __remove_memory of memory that is not offline")
+    # try_remove_memory() fails only if some memory is not offline
+    BUG_ON(k.fn.try_remove_memory(k, start, size),
+           "__remove_memory of memory that is not offline")
