@@ -14,6 +14,7 @@ from typing import Any, Hashable, Iterable, Protocol
 
 from spec.actions import Action, Observation
 from spec.config import World
+from spec.errors import ActionError, KernelBug
 from spec.profiles import Profile
 from spec.state import Machine, Op
 from spec.sysfs import View
@@ -126,7 +127,7 @@ class MirrorState:
     """A state of the kernel mirror: the actions from boot (to rebuild it: generators cannot be
     copied), its abstraction, and each thread's observations since its operation began."""
 
-    __slots__ = ("path", "machine", "history", "_key", "view", "anchor", "base", "live")
+    __slots__ = ("path", "machine", "history", "_key", "view", "anchor", "base", "live", "bug")
 
     def __init__(self, path: tuple[Action, ...], machine: Machine,
                  history: tuple[tuple[Any, ...] | None, ...], view: View | None,
@@ -139,6 +140,9 @@ class MirrorState:
         #: the kernel this state was made on, still in it, for the one next step taken from it
         #: (:meth:`MirrorModel.thread_steps` runs an operation without replaying it step by step)
         self.live: Any = None
+        #: the BUG the step into this state hit (spec.errors.KernelBug): the kernel would have
+        #: oopsed, so the state is terminal; everything else is the state before that step
+        self.bug: Any = None
 
     @property
     def quiescent(self) -> bool:
@@ -151,6 +155,11 @@ class MirrorModel:
     Each state is rebuilt from a snapshot of the kernel at its path's last idle point (every
     thread idle: Kernel.snapshot) by replaying only the steps since; two states are the same
     when their abstraction and every thread's in-flight history agree.
+
+    A step that reaches a modelled BUG() (spec.errors.KernelBug) leads to a terminal *crashed*
+    state (:meth:`crashed`): its observation's point is ``BUG:<function>`` (what the BUG guards
+    in ``extra["bug"]``), which the invariant Monitor reports as a ``kernel_bug`` finding; no
+    step leaves it.
     """
 
     packed = False
@@ -217,40 +226,71 @@ class MirrorModel:
     def initial(self) -> list[Any]:
         return [self._state(self._boot(), None, None, None)]
 
+    @staticmethod
+    def crashed(state: Any) -> bool:
+        """Whether ``state`` is past a modelled BUG() (terminal)."""
+        return getattr(state, "bug", None) is not None
+
+    def _crash(self, prev: MirrorState, a: Action, e: KernelBug) -> tuple[MirrorState, Observation]:
+        """The terminal state after ``a`` hit the BUG ``e``, and the step's observation. It keeps
+        ``prev``'s kernel (the driver undid the step), so nothing is replayed past the BUG."""
+        obs = Observation(a.thread, f"BUG:{e.function}", extra=(("bug", e.what),))
+        st = MirrorState(prev.path, prev.machine, prev.history, prev.view, prev.anchor, prev.base)
+        st.bug = e
+        st._key = (prev._key, obs.core())
+        return st, obs
+
+    def _apply(self, k: Any, state: MirrorState, a: Action, first_choice: bool = False,
+               live: bool = False) -> tuple[Action, MirrorState, Observation]:
+        """``a`` applied to ``k`` (in ``state``): the action as taken (with the choice a
+        ``first_choice`` step took), the next state and the observation."""
+        if self.crashed(state):
+            raise ActionError(f"{a.label()}: the kernel hit BUG() in {state.bug.function}")
+        try:
+            obs = k.apply(a, first_choice=first_choice)
+        except KernelBug as e:
+            if first_choice:
+                a = Action("step", thread=a.thread, choice=k.last_choice)
+            return (a, *self._crash(state, a, e))
+        if first_choice:
+            a = Action("step", thread=a.thread, choice=k.last_choice)
+        return a, self._state(k, state, a, obs, live=live), obs
+
     def successors(self, state: Any) -> Iterable[tuple[Action, Any, Observation]]:
+        if self.crashed(state):
+            return
         k = self._replay(state.path, state.anchor, state.base)
         starts = k.start_actions()
         runnable = k.runnable()
         for a in starts:
             k2 = self._replay(state.path, state.anchor, state.base)
-            obs = k2.apply(a)
-            yield a, self._state(k2, state, a, obs), obs
+            yield self._apply(k2, state, a)
         for t in runnable:
             k2 = self._replay(state.path, state.anchor, state.base)
-            obs = k2.apply(Action("step", thread=t), first_choice=True)
+            yield self._apply(k2, state, Action("step", thread=t), first_choice=True)
             options = k2.last_options
-            a = Action("step", thread=t, choice=k2.last_choice)
-            yield a, self._state(k2, state, a, obs), obs
             for c in (options or ())[1:]:
                 k3 = self._replay(state.path, state.anchor, state.base)
-                a3 = Action("step", thread=t, choice=c)
-                obs3 = k3.apply(a3)
-                yield a3, self._state(k3, state, a3, obs3), obs3
+                yield self._apply(k3, state, Action("step", thread=t, choice=c))
 
     def step(self, state: Any, action: Action) -> tuple[Any, Observation]:
-        k = self._take(state)
-        obs = k.apply(action)
-        return self._state(k, state, action, obs, live=True), obs
+        if self.crashed(state):
+            self._apply(None, state, action)  # raises: no step leaves a crashed state
+        _, s2, obs = self._apply(self._take(state), state, action, live=True)
+        return s2, obs
 
     def start_actions(self, state: Any) -> list[Action]:
+        if self.crashed(state):
+            return []
         return self._replay(state.path, state.anchor, state.base).start_actions()  # type: ignore[no-any-return]
 
     def thread_steps(self, state: Any, thread: str) -> list[tuple[Action, Any, Observation]]:
-        """``thread``'s next step, once per choice the mirror offered at it."""
+        """``thread``'s next step, once per choice the mirror offered at it (none from a
+        crashed state)."""
+        if self.crashed(state):
+            return []
         k = self._take(state)
-        obs = k.apply(Action("step", thread=thread), first_choice=True)
-        a = Action("step", thread=thread, choice=k.last_choice)
-        out = [(a, self._state(k, state, a, obs, live=True), obs)]
+        out = [self._apply(k, state, Action("step", thread=thread), first_choice=True, live=True)]
         for c in (k.last_options or ())[1:]:
             a2 = Action("step", thread=thread, choice=c)
             out.append((a2, *self.step(state, a2)))

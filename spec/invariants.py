@@ -13,6 +13,11 @@ model (``probe``, ``phys_device``'s meaning).
 
 A :class:`Violation` names the invariant and a *cause*: the kind of operation and the event or
 file at fault (``offline:MEM_CANCEL_OFFLINE``), or ``init`` for the machine as booted.
+
+One finding is not an invariant of the seed: :data:`KERNEL_BUG`, a step of a (patched) kernel
+mirror that reaches a modelled ``BUG()`` (its observation's point is ``BUG:<function>``, see
+checker.model.MirrorModel). The Monitor reports it as a violation of ``kernel_bug`` with cause
+``BUG:<function>``; it cites no section of the document, so it is not in :data:`INVARIANTS`.
 """
 
 from __future__ import annotations
@@ -124,6 +129,22 @@ INVARIANTS: tuple[Invariant, ...] = (
               "a hot-added block has its node link and backlink", "state"),
 )
 BY_NAME = {inv.name: inv for inv in INVARIANTS}
+
+#: the finding of a step that reaches a modelled BUG() in a kernel mirror (not a seed invariant)
+KERNEL_BUG = "kernel_bug"
+#: the point of the observation of such a step: ``BUG:<function>``
+BUG_POINT = "BUG:"
+
+
+def kernel_bug(obs: Observation) -> Violation | None:
+    """The ``kernel_bug`` violation of a step whose observation is a BUG (None otherwise)."""
+    if not obs.point.startswith(BUG_POINT):
+        return None
+    function = obs.point[len(BUG_POINT):]
+    what = dict(obs.extra).get("bug", "")
+    return Violation(KERNEL_BUG, obs.point,
+                     f"the kernel would BUG here: BUG() in {function}"
+                     + (f" ({what})" if what else ""))
 
 
 class MonitorState(NamedTuple):
@@ -305,6 +326,8 @@ class Monitor:
 
     def step(self, ms: MonitorState, pre: Machine, a: Action, obs: Observation, post: Machine,
              quiescent: bool, view: Callable[[], View]) -> Result:
+        if obs.point.startswith(BUG_POINT):  # the kernel would oops: nothing else to judge
+            return ms, [kernel_bug(obs)], set()  # type: ignore[list-item]
         y = self.judge.reset(ms.ops, pre, a, obs, post, self.tindex.get(obs.thread))  # type: ignore[arg-type]
         self.history.step(y)
         v, twins = y.v, y.twins

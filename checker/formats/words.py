@@ -85,6 +85,10 @@ def obs_words(o: Observation) -> str:
         parts.append(f"waits for {arg}")
     elif kind == "unlock":
         parts.append(f"releases {arg}")
+    elif kind == "BUG":  # a kernel mirror reached a modelled BUG() (checker.model.MirrorModel)
+        what = dict(o.extra).get("bug")
+        parts.append(f"hits BUG() in {arg}" + (f" ({what})" if what else "")
+                     + ": the kernel would oops")
     elif kind != "call":
         parts.append(_POINTS.get(o.point, o.point))
     parts += [call_words(c) for c in o.calls]

@@ -255,7 +255,10 @@ class _Pairs(Search):
 def _in_step(ma: Any, sa: Any, mb: Any, sb: Any) -> bool:
     """Whether the two machines' blocks agree (present, registered, state): only such pairs are
     explored further, so a difference is shown where it arises rather than as a consequence of
-    an earlier one (an offline that succeeded on one side only)."""
+    an earlier one (an offline that succeeded on one side only). A side past a modelled BUG()
+    (checker.model.MirrorModel.crashed) has nowhere to go."""
+    if getattr(sa, "bug", None) is not None or getattr(sb, "bug", None) is not None:
+        return False
     ba, bb = ma.machine(sa).blocks, mb.machine(sb).blocks
     return all((x.present, x.registered, x.state) == (y.present, y.registered, y.state)
                for x, y in zip(ba, bb))

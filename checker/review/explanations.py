@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from spec.invariants import BY_NAME
+from spec.invariants import BUG_POINT, BY_NAME, KERNEL_BUG
 
 _STOP = ("kernel/notifier.c notifier_call_chain() stops the chain when a callback returns "
          "NOTIFY_STOP (here `tier`), and notifier_to_errno(NOTIFY_STOP) is 0, so {fn}() carries on "
@@ -117,6 +117,11 @@ def _lookup(profile: str, invariant: str, cause: str) -> str | None:
 
 def explain(profile: str, invariant: str, cause: str) -> tuple[str, bool]:
     """The explanation and whether it is a known one."""
+    if invariant == KERNEL_BUG:
+        where = cause[len(BUG_POINT):] if cause.startswith(BUG_POINT) else cause
+        return (f"The mirror reaches a modelled BUG() in {where}: the kernel would oops there "
+                f"(the last step of the trace is the one that hits it). Not a promise of the "
+                f"document: a kernel BUG is a finding of its own."), True
     own = _lookup(profile, invariant, cause)
     if own is not None:
         return own, True

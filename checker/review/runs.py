@@ -3,8 +3,9 @@
 An operation (a write, a hot-add or eject, a read) starts in a quiescent state and runs on its
 thread, step by step, until it returns; where a step takes a choice (a callback's answer, a
 migration outcome) every option is followed. Works on the spec (through its step function) and on
-the kernel mirror (through its replaying driver). Leaves out: other threads (nothing else runs
-while the operation does).
+the kernel mirror (through its replaying driver). A step of the mirror that reaches a modelled
+BUG() ends its run there (the observation's point is ``BUG:<function>``, ``ret`` None): the
+kernel would have oopsed. Leaves out: other threads (nothing else runs while the operation does).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from checker.model import Model
 from checker.formats.traces import node_changes
 from spec.actions import Action, NotifierCall, Observation
 from spec.errors import ActionError, MemhpError
+from spec.invariants import BUG_POINT
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def run_ops(model: Model, state: Any, start: Action, view0: Any) -> list[OpRun]:
     while stack:
         s, choices, steps, machines = stack.pop()
         last = steps[-1][1]
-        if last.ret is not None or start.kind == "read":
+        if last.ret is not None or start.kind == "read" or last.point.startswith(BUG_POINT):
             calls = tuple(c for _, o in steps for c in o.calls)
             post_m = model.machine(s)
             view1 = model.view(s)
