@@ -147,7 +147,7 @@ def patch_source(mod: types.ModuleType, func: ast.FunctionDef, mid: str, what: s
     import spec.actions
 
     scope = vars(mod)
-    local: set[str] = set()  # parameters (of lambdas too), assigned names, `except E as name`
+    local: set[str] = set()  # parameters (lambdas' too), assigned and imported names, `as` names
     for n in ast.walk(func):
         if isinstance(n, ast.arg):
             local.add(n.arg)
@@ -155,6 +155,8 @@ def patch_source(mod: types.ModuleType, func: ast.FunctionDef, mid: str, what: s
             local.add(n.id)
         elif isinstance(n, ast.ExceptHandler) and n.name:
             local.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):  # an import inside the function
+            local |= {a.asname or a.name.split(".")[0] for a in n.names}
     read = sorted({n.id for n in _body_names(func)} - local - {func.name})
     from_mod = [n for n in read if n in scope]
     from_actions = [n for n in read if n not in scope and hasattr(spec.actions, n)]
