@@ -56,7 +56,8 @@ def template(function: str, profile: str) -> str:
             defined.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            defined |= {t.id for t in targets if isinstance(t, ast.Name)}
+            # names bound by plain and by tuple assignment (MMOP_OFFLINE, MMOP_ONLINE, ... = 0, 1, ...)
+            defined |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
     local = sorted((_names(f.__code__) & defined) - {function})
     head = [f'"""A patch of {function} ({mod.__name__}, the {profile} mirror): edit it, then',
             f"memhp review --impl THIS_FILE --against {profile}", '"""', "",

@@ -28,7 +28,8 @@ def test_every_functions_template_is_a_patch_of_that_function(profile: str, tmp_
 
 
 @pytest.mark.parametrize("profile,function", [("v3.4", "online_pages"), ("v6.1", "offline_pages"),
-                                              ("v6.1", "online_pages"), ("v3.4", "memory_notify")])
+                                              ("v6.1", "online_pages"), ("v3.4", "memory_notify"),
+                                              ("v6.1", "state_store")])  # reads MMOP_* (a tuple assignment)
 def test_an_unedited_template_changes_nothing(profile: str, function: str, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["review", "--template", function, "--profile", profile]) == 0
