@@ -77,7 +77,7 @@ class Kernel:
         self.last_options: tuple[str, ...] | None = None
         self.last_choice: str | None = None
         self._log: list[Action] = []
-        self._boot()
+        self._patched("booting", self._boot)
 
     # --- state -----------------------------------------------------------------------------
     def _boot(self) -> None:
@@ -357,8 +357,20 @@ class Kernel:
     # --- views ------------------------------------------------------------------------------------
     def machine(self) -> Machine:
         from spec.kernel.abstraction import abstract
-        return abstract(self)
+        return self._patched("reading its state", abstract, self)  # type: ignore[no-any-return]
 
     def sysfs(self) -> dict[str, str | tuple[str, str]]:
         from spec.kernel.abstraction import sysfs_view
-        return sysfs_view(self)
+        return self._patched("showing its sysfs files", sysfs_view, self)  # type: ignore[no-any-return]
+
+    def _patched(self, doing: str, f: Any, *args: Any) -> Any:
+        """``f(*args)``; where a patch module is loaded, what its functions raise outside a step
+        (at boot, in a show method or a read-out) is an ImplError, one line, as in a step."""
+        try:
+            return f(*args)
+        except MemhpError:
+            raise
+        except Exception as e:
+            if self._impl is None:
+                raise
+            raise ImplError(f"the mirror raised while {doing}: {e!r}") from e
