@@ -1,7 +1,7 @@
 """``memhp mutate --profile P``: mutation analysis of a kernel mirror (docs/mutation.md).
 
-Generates mutants of the profile's mirror modules (checker.mutate.generate), reviews each as a
-patch against the unpatched profile (checker.mutate.run), and reports the killed, survived,
+Generates mutants of the profile's mirror modules (checker.review.mutate.generate), reviews each as a
+patch against the unpatched profile (checker.review.mutate.run), and reports the killed, survived,
 timed-out, crashed and equivalent mutants with the score: a summary on stdout, ``--json``
 (memhp-mutation/1), and the Markdown report ``mutation-<profile>.md`` under ``--out``.
 
@@ -62,7 +62,7 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
                    help=f"Hypothesis lockstep budget of the full review (default {BUDGET})")
     p.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0)")
     p.add_argument("--equivalents", metavar="FILE",
-                   help="the reviewed equivalent mutants (default: checker/mutate/"
+                   help="the reviewed equivalent mutants (default: checker/review/mutate/"
                         "equivalent-PROFILE.toml)")
     p.add_argument("--out", default="reports",
                    help="where to write mutation-PROFILE.md (default ./reports)")
@@ -86,8 +86,8 @@ def _bounds(args: Any) -> tuple[tuple[int, int], ...]:
 
 
 def run(args: Any) -> int:
-    from checker.mutate import equivalents
-    from checker.mutate.generate import mutants
+    from checker.review.mutate import equivalents
+    from checker.review.mutate.generate import mutants
 
     for flag, value in (("--jobs", args.jobs), ("--every", args.every)):
         if value < 1:
@@ -129,9 +129,9 @@ def _list(chosen: list[Any], marked: dict[str, str], as_json: bool) -> int:
 def _run(args: Any, chosen: list[Any], generated: int, marked: dict[str, str],
          bounds: tuple[tuple[int, int], ...]) -> int:
     from checker.commands.outputs import write_whole
-    from checker.mutate.generate import mirror_modules, short_name
-    from checker.mutate.report import MutationRun, machine_name, markdown, mutation_json, summary
-    from checker.mutate.run import Budget, Outcome, run_mutants
+    from checker.review.mutate.generate import mirror_modules, short_name
+    from checker.review.mutate.report import MutationRun, machine_name, markdown, mutation_json, summary
+    from checker.review.mutate.run import Budget, Outcome, run_mutants
     budget = Budget(args.world, bounds, None if args.budget == "none" else args.budget, args.seed,
                     args.timeout, args.memory)
     todo = [m for m in chosen if m.id not in marked]

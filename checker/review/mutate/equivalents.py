@@ -1,4 +1,4 @@
-"""The reviewed equivalent mutants of a profile: ``checker/mutate/equivalent-<profile>.toml``.
+"""The reviewed equivalent mutants of a profile: ``checker/review/mutate/equivalent-<profile>.toml``.
 
 Models: a TOML table ``[equivalent]`` mapping a mutant id to a one-line reason why the mutant
 cannot change what the mirror does (for example: the statement it deletes stores a value no one
@@ -17,18 +17,18 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from checker.mutate.generate import MutateError
+from checker.review.mutate.generate import MutateError
 
 
 def default_path(profile: str) -> Path:
     """The packaged file of ``profile`` (it may not exist: no mutant is marked)."""
-    return Path(str(resources.files("checker.mutate") / f"equivalent-{profile}.toml"))
+    return Path(str(resources.files("checker.review.mutate") / f"equivalent-{profile}.toml"))
 
 
 def check(path: Path, marked: dict[str, str], profile: str, known: set[str]) -> None:
     """Every marked id names a mutant of ``profile``: ``known`` ids (the mutants chosen) first,
     the rest by generating the mutants of the functions those ids name (not the whole mirror)."""
-    from checker.mutate.generate import mirror_modules, mutants, short_name
+    from checker.review.mutate.generate import mirror_modules, mutants, short_name
 
     modules = {short_name(m) for m in mirror_modules(profile, True)}
     wanted: dict[str, set[str]] = {}

@@ -3,7 +3,7 @@
 Models: the mirror modules of a profile (spec/kernel/<v>/*.py, and with ``shared`` the modules
 every profile uses: lib, locking, notifier, mm, callbacks), parsed with ``ast``; every
 top-level function of them that the driver dispatches (spec.kernel.driver.mirror_functions) is
-mutated by each operator of checker.mutate.operators. A mutant's id is
+mutated by each operator of checker.review.mutate.operators. A mutant's id is
 ``module:function:line:col:operator:index`` (module: the file's name without ``.py``; line and
 col: where the mutated node starts in that file; index: which of the operator's replacements at
 that node), stable as long as the file is not edited, and the order of the mutants is the
@@ -26,7 +26,7 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.mutate.operators import Site, apply, sites
+from checker.review.mutate.operators import Site, apply, sites
 from spec.errors import MemhpError
 
 MIRRORED = ("v3.4", "v6.1")
@@ -175,7 +175,7 @@ def patch_source(mod: types.ModuleType, func: ast.FunctionDef, mid: str, what: s
 
 def _body_names(func: ast.FunctionDef) -> list[ast.Name]:
     """The names the function's code reads (annotations are not run: left out)."""
-    from checker.mutate.operators import skipped, walk
+    from checker.review.mutate.operators import skipped, walk
 
     skip = skipped(func)
     return [n for n in walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)

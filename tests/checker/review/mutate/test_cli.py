@@ -9,8 +9,8 @@ import pytest
 
 from checker.cli import main
 from checker.formats.schemas import validate
-from checker.mutate import equivalents
-from checker.mutate.generate import MutateError, mutants
+from checker.review.mutate import equivalents
+from checker.review.mutate.generate import MutateError, mutants
 
 
 def _err(capsys: pytest.CaptureFixture[str]) -> str:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.mutate.generate import Mutant, mutants
-from checker.mutate.report import MutationRun, markdown, mutation_json, summary
-from checker.mutate.run import Budget, run_mutants
+from checker.review.mutate.generate import Mutant, mutants
+from checker.review.mutate.report import MutationRun, markdown, mutation_json, summary
+from checker.review.mutate.run import Budget, run_mutants
 from checker.formats.schemas import validate
 
 pytestmark = pytest.mark.engine

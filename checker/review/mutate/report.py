@@ -12,7 +12,7 @@ import platform
 from dataclasses import dataclass
 from typing import Any
 
-from checker.mutate.run import STATUSES, Budget, Outcome, median_seconds
+from checker.review.mutate.run import STATUSES, Budget, Outcome, median_seconds
 
 MUTATION_SCHEMA = "memhp-mutation/1"
 

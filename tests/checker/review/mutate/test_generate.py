@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from checker.model import load_impl
-from checker.mutate.generate import Mutant, MutateError, mutants, original
-from checker.mutate.operators import OPERATORS
-from checker.mutate.run import patch_path
+from checker.review.mutate.generate import Mutant, MutateError, mutants, original
+from checker.review.mutate.operators import OPERATORS
+from checker.review.mutate.run import patch_path
 from checker.review.engine import overrides
 from spec.kernel.driver import mirror_functions
 

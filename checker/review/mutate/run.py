@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable
 
-from checker.mutate.generate import Mutant
+from checker.review.mutate.generate import Mutant
 
 STATUSES = ("killed", "survived", "timeout", "crashed", "equivalent")
 
