@@ -65,7 +65,7 @@ def run_verify(w: Any, engines: list[str], seed: int, budget: str, baseline: Any
     codes = []
     for e in list(engines):
         why = refusal(e, w, model.profile)
-        if why is not None:  # defaulted engines only: _cmd_verify refuses named ones
+        if why is not None:  # defaulted engines only: _engines refuses named ones
             engines = [x for x in engines if x != e]
             result.notes.append(f"{e} did not run: {why}")
     expected: set[tuple[str, str]] = set()
@@ -296,7 +296,7 @@ def run(args: Any) -> int:
     worlds = [w.with_profile(p) for p in mirrored()] if every else [w]
     limits = budgets(args, compiled=args.engine != "interpreted")
     sized(w, args.world, limits[0], args.max_depth)
-    engines, named = _engines(args, worlds)
+    engines = _engines(args, worlds)
     baseline = None if args.no_baseline else load_baseline(args.baseline)
     if args.mirror_depth is not None and args.mirror_depth < 0:
         raise UsageError(f"--mirror-depth {args.mirror_depth}: expected 0 or more operations")
@@ -325,7 +325,7 @@ def _not_checked(w: Any) -> list[str]:
             f"worlds {', '.join(others)}: `memhp verify --world W` (docs/worlds.md)"]
 
 
-def _engines(args: Any, worlds: list[Any]) -> tuple[list[str], bool]:
+def _engines(args: Any, worlds: list[Any]) -> list[str]:
     from checker.engines import refusal
     from spec.profiles import get_profile
 
@@ -345,7 +345,7 @@ def _engines(args: Any, worlds: list[Any]) -> tuple[list[str], bool]:
     if args.engine != "auto" and "explore" not in engines:
         raise UsageError(f"--engine {args.engine}: it says how explore runs, and --engines "
                          f"{','.join(engines)} does not run explore")
-    return engines, named
+    return engines
 
 
 def _report(args: Any, results: list[RunResult], not_checked: list[str]) -> int:
